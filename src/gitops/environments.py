@@ -1,0 +1,204 @@
+"""Each environment's facts, read from `apps/guestbook/overlays/<env>/environment.yaml`.
+
+An environment is a folder under the overlays with a facts file in it; adding one (say `staging`)
+needs a folder, not code. The facts say what the pipeline must know about that environment's
+cluster: its Kubernetes version, namespace, public host, which image the overlay pins and whether
+by digest, which kinds must be present, which custom resources the cluster serves, and how every
+Secret the workloads reference is provided (secret material itself never enters git).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.error import YAMLError
+
+from gitops.errors import ConfigError
+from gitops.layout import FACTS_FILE, Layout
+
+SECRET_PROVIDERS = ("manual", "sealed-secrets", "sops", "external-secrets")
+_ENV_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+_K8S_VERSION = re.compile(r"^1\.\d+$")
+_KNOWN_KEYS = {
+    "kubernetesVersion",
+    "namespace",
+    "host",
+    "image",
+    "requiredKinds",
+    "customResources",
+    "secrets",
+}
+
+
+@dataclass(frozen=True)
+class SecretSource:
+    """How one Secret that the workloads reference reaches the cluster."""
+
+    name: str
+    provider: str
+    keys: tuple[str, ...]
+    create: str = ""
+
+
+@dataclass(frozen=True)
+class ImageFacts:
+    name: str
+    repository: str
+    require_digest: bool
+
+
+@dataclass(frozen=True)
+class Environment:
+    name: str
+    overlay_dir: Path
+    facts_file: Path
+    kubernetes_version: str
+    namespace: str
+    host: str
+    image: ImageFacts
+    required_kinds: tuple[str, ...] = ()
+    custom_resources: tuple[str, ...] = ()
+    secrets: Mapping[str, SecretSource] = field(default_factory=dict)
+
+
+def environment_names(layout: Layout) -> list[str]:
+    """Names of the environments: overlay folders that hold a facts file, sorted."""
+    if not layout.overlays_dir.is_dir():
+        raise ConfigError(f"{layout.relative(layout.overlays_dir)}: folder not found")
+    return sorted(
+        child.name
+        for child in layout.overlays_dir.iterdir()
+        if child.is_dir() and (child / FACTS_FILE).is_file()
+    )
+
+
+def load_environments(layout: Layout) -> list[Environment]:
+    """Every environment of the repository, sorted by name."""
+    names = environment_names(layout)
+    if not names:
+        raise ConfigError(
+            f"{layout.relative(layout.overlays_dir)}: no environment found "
+            f"(an environment is a folder with a {FACTS_FILE})"
+        )
+    return [load_environment(layout, name) for name in names]
+
+
+def load_environment(layout: Layout, name: str) -> Environment:
+    """The facts of environment `name`; a ConfigError naming file and line if they are wrong."""
+    overlay = layout.overlay_dir(name)
+    facts_file = overlay / FACTS_FILE
+    shown = layout.relative(facts_file)
+    if not facts_file.is_file():
+        known = ", ".join(environment_names(layout)) or "none"
+        raise ConfigError(f"unknown environment {name!r} (known: {known})")
+    if not _ENV_NAME.match(name):
+        raise ConfigError(
+            f"environment folder name {name!r} must be a DNS label (lower case, digits, '-')",
+            path=layout.relative(overlay),
+        )
+    try:
+        data = YAML(typ="rt").load(facts_file.read_text(encoding="utf-8"))
+    except YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        raise ConfigError(f"not valid YAML: {getattr(exc, 'problem', exc)}", path=shown, line=line)
+    return _parse(name, overlay, facts_file, shown, data)
+
+
+def _line(node: Any, key: str | None = None) -> int | None:
+    lc = getattr(node, "lc", None)
+    if lc is None:
+        return None
+    if key is not None:
+        try:
+            return lc.key(key)[0] + 1
+        except (KeyError, TypeError):
+            pass
+    return lc.line + 1
+
+
+def _parse(name: str, overlay: Path, facts_file: Path, shown: Path, data: Any) -> Environment:
+    def fail(message: str, node: Any = None, key: str | None = None) -> ConfigError:
+        return ConfigError(message, path=shown, line=_line(node, key) if node is not None else 1)
+
+    if not isinstance(data, Mapping):
+        raise fail("the facts file must be a mapping of fact names to values")
+    for key in data:
+        if key not in _KNOWN_KEYS:
+            raise fail(f"unknown fact {key!r} (known: {', '.join(sorted(_KNOWN_KEYS))})", data, key)
+
+    def text(node: Mapping, key: str, what: str) -> str:
+        value = node.get(key)
+        if not isinstance(value, str) or not value.strip():
+            raise fail(f"{what} ({key}) is required and must be a non-empty string", node, key)
+        return value.strip()
+
+    version = str(data.get("kubernetesVersion", "")).strip()
+    if not _K8S_VERSION.match(version):
+        raise fail(
+            f"kubernetesVersion must be a quoted minor version like \"1.33\", got {version!r}",
+            data,
+            "kubernetesVersion",
+        )
+    image = data.get("image")
+    if not isinstance(image, Mapping):
+        raise fail("image must be a mapping with name, repository and requireDigest", data, "image")
+    require_digest = image.get("requireDigest", False)
+    if not isinstance(require_digest, bool):
+        raise fail("image.requireDigest must be true or false", image, "requireDigest")
+    image_facts = ImageFacts(
+        name=text(image, "name", "the image name used in the overlay's images: entry"),
+        repository=text(image, "repository", "the image repository"),
+        require_digest=require_digest,
+    )
+    return Environment(
+        name=name,
+        overlay_dir=overlay,
+        facts_file=facts_file,
+        kubernetes_version=version,
+        namespace=text(data, "namespace", "the namespace"),
+        host=text(data, "host", "the public host name"),
+        image=image_facts,
+        required_kinds=_strings(data, "requiredKinds", fail),
+        custom_resources=_strings(data, "customResources", fail),
+        secrets=_secrets(data.get("secrets") or {}, fail),
+    )
+
+
+def _strings(data: Mapping, key: str, fail: Any) -> tuple[str, ...]:
+    value = data.get(key) or []
+    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+        raise fail(f"{key} must be a list of strings", data, key)
+    return tuple(value)
+
+
+def _secrets(node: Any, fail: Any) -> dict[str, SecretSource]:
+    if not isinstance(node, Mapping):
+        raise fail("secrets must map each Secret's name to how it is provided", node)
+    result: dict[str, SecretSource] = {}
+    for secret_name, spec in node.items():
+        if not isinstance(spec, Mapping):
+            raise fail(f"secrets.{secret_name} must be a mapping with provider and keys", node)
+        provider = spec.get("provider")
+        if provider not in SECRET_PROVIDERS:
+            raise fail(
+                f"secrets.{secret_name}.provider must be one of {', '.join(SECRET_PROVIDERS)}, "
+                f"got {provider!r}",
+                spec,
+                "provider",
+            )
+        keys = spec.get("keys") or []
+        if not isinstance(keys, list) or not keys or not all(isinstance(k, str) for k in keys):
+            raise fail(f"secrets.{secret_name}.keys must list the Secret's keys", spec, "keys")
+        create = spec.get("create", "")
+        if not isinstance(create, str):
+            raise fail(f"secrets.{secret_name}.create must be a command as a string", spec, "create")
+        result[str(secret_name)] = SecretSource(
+            name=str(secret_name), provider=provider, keys=tuple(keys), create=create.strip()
+        )
+    return result
