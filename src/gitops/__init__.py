@@ -1,3 +1,3 @@
-"""The guestbook GitOps pipeline: render, validate, diff, bump, promote and roll back cluster state."""
+"""The guestbook GitOps pipeline: render, validate, diff, bump, promote, roll back."""
 
 __version__ = "0.1.0"

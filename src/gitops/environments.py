@@ -106,7 +106,8 @@ def load_environment(layout: Layout, name: str) -> Environment:
     except YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
-        raise ConfigError(f"not valid YAML: {getattr(exc, 'problem', exc)}", path=shown, line=line)
+        problem = getattr(exc, "problem", exc)
+        raise ConfigError(f"not valid YAML: {problem}", path=shown, line=line) from None
     return _parse(name, overlay, facts_file, shown, data)
 
 
@@ -141,7 +142,7 @@ def _parse(name: str, overlay: Path, facts_file: Path, shown: Path, data: Any) -
     version = str(data.get("kubernetesVersion", "")).strip()
     if not _K8S_VERSION.match(version):
         raise fail(
-            f"kubernetesVersion must be a quoted minor version like \"1.33\", got {version!r}",
+            f'kubernetesVersion must be a quoted minor version like "1.33", got {version!r}',
             data,
             "kubernetesVersion",
         )
@@ -197,7 +198,8 @@ def _secrets(node: Any, fail: Any) -> dict[str, SecretSource]:
             raise fail(f"secrets.{secret_name}.keys must list the Secret's keys", spec, "keys")
         create = spec.get("create", "")
         if not isinstance(create, str):
-            raise fail(f"secrets.{secret_name}.create must be a command as a string", spec, "create")
+            message = f"secrets.{secret_name}.create must be a command as a string"
+            raise fail(message, spec, "create")
         result[str(secret_name)] = SecretSource(
             name=str(secret_name), provider=provider, keys=tuple(keys), create=create.strip()
         )

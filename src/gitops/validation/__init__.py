@@ -1,0 +1,1 @@
+"""Validation of Kubernetes manifests: YAML, schema, API server, cross-object, policy."""

@@ -1,0 +1,1 @@
+"""Rule modules; importing this package registers every rule in `gitops.validation.registry`."""
