@@ -1,1 +1,43 @@
-"""Rule modules; importing this package registers every rule in `gitops.validation.registry`."""
+"""Rule modules; importing this package registers every rule in `gitops.validation.registry`.
+
+GB0xx/GB1xx/GB5xx (documents, schema, repository) live in `documents`; GB2xx (what the API server
+refuses) in names, selectors, containers, probes, volumes, quantities, cron, workloads and
+networking; GB3xx (across objects) in crossobjects and references; GB4xx (policy) in podsecurity,
+policy and policy_environment.
+"""
+
+from gitops.validation.rules import (
+    containers,
+    cron,
+    crossobjects,
+    documents,
+    names,
+    networking,
+    podsecurity,
+    policy,
+    policy_environment,
+    probes,
+    quantities,
+    references,
+    selectors,
+    volumes,
+    workloads,
+)
+
+__all__ = [
+    "containers",
+    "cron",
+    "crossobjects",
+    "documents",
+    "names",
+    "networking",
+    "podsecurity",
+    "policy",
+    "policy_environment",
+    "probes",
+    "quantities",
+    "references",
+    "selectors",
+    "volumes",
+    "workloads",
+]
