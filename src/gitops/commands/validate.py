@@ -1,0 +1,117 @@
+"""Validate the repository's cluster state, or the manifests at PATH...
+
+    nox -s validate                         the gate: committed clusters/ == a fresh render, then
+                                            every environment against its own facts, and bootstrap/
+    nox -s validate -- PATH...              plain manifests (files or folders), default facts
+    nox -s validate -- --format sarif --output validate.sarif
+    nox -s validate -- --list-rules
+
+One finding per line: `path:line: severity rule kind/namespace/name: message`. Silence one rule
+for one object with an annotation that says why:
+    metadata.annotations: {ignore-check.gitops/GB407: "the image writes only to /tmp"}
+Exit 0 without errors (warnings allowed), 1 with any error, 2 on usage or configuration errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from pathlib import Path
+
+from gitops.errors import UsageError
+from gitops.fsutil import atomic_write
+
+FORMATS = ("text", "json", "sarif")
+_VERSION = re.compile(r"^v?1\.\d+(\.\d+)?$")
+_CUSTOM = re.compile(r"^([a-z0-9.-]+/)?v[0-9a-z]+/[A-Za-z][A-Za-z0-9]*$")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "paths", nargs="*", metavar="PATH", type=Path, help="files or folders of manifests"
+    )
+    parser.add_argument("--format", choices=FORMATS, default="text", help="output format")
+    parser.add_argument("--output", "-o", metavar="FILE", type=Path, help="write to FILE")
+    parser.add_argument(
+        "--list-rules", action="store_true", help="list every rule (id, severity, summary)"
+    )
+    facts = parser.add_argument_group("facts for PATH mode (environments declare their own)")
+    facts.add_argument(
+        "--kubernetes-version",
+        metavar="1.N",
+        help="the cluster's Kubernetes version (default: %(default)s)",
+        default=None,
+    )
+    facts.add_argument(
+        "--require-digests", action="store_true", help="every image must be pinned by digest"
+    )
+    facts.add_argument(
+        "--namespace", metavar="NS", help="namespace of objects that name none (cross-object rules)"
+    )
+    facts.add_argument(
+        "--custom-resource",
+        action="append",
+        default=[],
+        metavar="APIVERSION/KIND",
+        help="a custom resource the cluster serves, accepted without a schema (repeatable)",
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    from gitops.validation import output
+    from gitops.validation.registry import all_rules
+
+    rules = all_rules()
+    if args.list_rules:
+        fmt = "json" if args.format == "json" else "text"
+        _emit(output.format_rules(rules, fmt), args.output)
+        return 0
+    findings = _validate(args)
+    if args.format == "json":
+        text = output.format_json(findings)
+    elif args.format == "sarif":
+        text = output.format_sarif(findings, rules)
+    else:
+        text = output.format_text(findings)
+    _emit(text, args.output)
+    print(f"validate: {output.summary_line(findings)}", file=sys.stderr)
+    return 1 if any(f.severity == "error" for f in findings) else 0
+
+
+def _validate(args: argparse.Namespace) -> list:
+    from gitops.validation.engine import validate_paths, validate_repository
+    from gitops.validation.model import DEFAULT_KUBERNETES_VERSION, Facts
+
+    given = [args.kubernetes_version, args.require_digests or None, args.namespace]
+    if not args.paths:
+        if any(v is not None for v in given) or args.custom_resource:
+            raise UsageError(
+                "--kubernetes-version, --require-digests, --namespace and --custom-resource apply "
+                "to PATH mode; each environment declares its own in environment.yaml"
+            )
+        from gitops.layout import Layout, find_root
+
+        return validate_repository(Layout(find_root()))
+    version = args.kubernetes_version or DEFAULT_KUBERNETES_VERSION
+    if not _VERSION.match(version):
+        raise UsageError(f"--kubernetes-version takes a version like 1.33, got {version!r}")
+    for item in args.custom_resource:
+        if not _CUSTOM.match(item):
+            raise UsageError(
+                f"--custom-resource takes apiVersion/Kind, e.g. example.com/v1/Widget, got {item!r}"
+            )
+    facts = Facts(
+        kubernetes_version=".".join(version.lstrip("v").split(".")[:2]),
+        require_digest=args.require_digests,
+        namespace=args.namespace,
+        custom_resources=tuple(args.custom_resource),
+    )
+    return validate_paths(args.paths, facts)
+
+
+def _emit(text: str, destination: Path | None) -> None:
+    if destination is None:
+        sys.stdout.write(text)
+    else:
+        atomic_write(destination, text)
