@@ -9,6 +9,7 @@ from gitops.errors import ConfigError
 
 APP = "guestbook"
 FACTS_FILE = "environment.yaml"
+LAYERS_FILE = "layers.yaml"
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,11 @@ class Layout:
     @property
     def overlays_dir(self) -> Path:
         return self.app_dir / "overlays"
+
+    @property
+    def layers_file(self) -> Path:
+        """Which folder of clusters/<env>/ each rendered object goes to (see gitops.render)."""
+        return self.app_dir / LAYERS_FILE
 
     @property
     def clusters_dir(self) -> Path:

@@ -1,0 +1,74 @@
+"""Running kustomize: a `kustomize` binary when there is one, else `kubectl kustomize`.
+
+A standalone kustomize is preferred because it is the one people pin and upgrade on purpose;
+kubectl embeds a kustomize of its own release. Both give the same objects for this repository's
+overlays (render orders keys and files itself, so their output formats do not matter).
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from gitops.errors import ConfigError, ToolMissing
+
+INSTALL_HINT = (
+    "install kustomize (https://kubectl.docs.kubernetes.io/installation/kustomize/) or kubectl "
+    "(https://kubernetes.io/docs/tasks/tools/), then run this again"
+)
+TIMEOUT_SECONDS = 120
+
+
+@dataclass(frozen=True)
+class Kustomize:
+    """How to call kustomize here: `argv + [overlay]` prints the built objects."""
+
+    argv: tuple[str, ...]
+
+    @property
+    def name(self) -> str:
+        """`kustomize build` or `kubectl kustomize`, for messages."""
+        return " ".join((Path(self.argv[0]).name, *self.argv[1:]))
+
+    def build(self, overlay: Path, shown: Path | str) -> str:
+        """The YAML stream kustomize builds from `overlay`; a ConfigError naming `shown` (the
+        overlay as the user knows it) with kustomize's own message when the build fails."""
+        try:
+            result = subprocess.run(
+                [*self.argv, str(overlay)],
+                capture_output=True,
+                text=True,
+                check=False,
+                timeout=TIMEOUT_SECONDS,
+            )
+        except subprocess.TimeoutExpired:
+            raise ConfigError(
+                f"{self.name} did not finish within {TIMEOUT_SECONDS} s", path=shown
+            ) from None
+        except OSError as exc:
+            raise ToolMissing(f"cannot run {self.argv[0]}: {exc}; {INSTALL_HINT}") from None
+        if result.returncode != 0:
+            message = _clean(result.stderr) or f"exit status {result.returncode}"
+            raise ConfigError(f"{self.name} failed: {message}", path=shown)
+        return result.stdout
+
+
+def find_kustomize() -> Kustomize:
+    """`kustomize build` when a kustomize binary is on PATH, else `kubectl kustomize`."""
+    standalone = shutil.which("kustomize")
+    if standalone:
+        return Kustomize((standalone, "build"))
+    kubectl = shutil.which("kubectl")
+    if kubectl:
+        return Kustomize((kubectl, "kustomize"))
+    raise ToolMissing(f"neither kustomize nor kubectl is on PATH: {INSTALL_HINT}")
+
+
+def _clean(stderr: str) -> str:
+    """kustomize's message without the `Error: ` prefix, on one line when it is short."""
+    lines = [line.rstrip() for line in stderr.strip().splitlines() if line.strip()]
+    if lines and lines[0].startswith("Error: "):
+        lines[0] = lines[0][len("Error: ") :]
+    return lines[0] if len(lines) == 1 else "\n  ".join(lines)
