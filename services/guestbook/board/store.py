@@ -1,0 +1,162 @@
+"""Messages and visits through the cache: the counter lives in Redis, message pages are cached.
+
+Counter: `cache.incr` is atomic in Redis (INCRBY), so N concurrent visits add exactly N; a missing
+key is created with `cache.add` (which only one of several racing requests wins) and counted again.
+
+Message pages are cached under a *version* that every new message increments, after its row is
+committed. A reader reads the version before it queries, so a page computed from a snapshot taken
+before a write can only be stored under the old version, which nobody reads any more: a new
+message is on the very next read, with no race between a write and a concurrent cache fill. The
+version is read from the Redis primary (replicas may lag); the pages themselves may come from a
+replica, since a page under a fresh version that has not replicated yet is just a miss. A version
+that is lost (eviction, flush) starts again at a random value, not at 1, so it cannot meet pages
+stored under an old one.
+
+With Redis down every cache call returns nothing (DJANGO_REDIS_IGNORE_EXCEPTIONS): the counter
+shows as unavailable and pages come straight from the database.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from django.core.cache import cache, caches
+from django.db import transaction
+from django.db.models import Q
+from django_redis.cache import RedisCache
+
+from board.models import Message
+
+VISITS_KEY = "board:visits"
+VERSION_KEY = "board:pages:version"
+PAGE_TTL = 60  # seconds; bounds staleness if a version bump itself is lost to a Redis outage
+DEFAULT_LIMIT = 20
+MAX_LIMIT = 100
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_CURSOR = re.compile(r"^(\d{1,18})-(\d{1,18})$")
+
+
+class InvalidCursor(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """Where a page ends: the last message's (created, id). Opaque to clients."""
+
+    created: datetime
+    id: int
+
+    def encode(self) -> str:
+        return f"{(self.created - _EPOCH) // timedelta(microseconds=1)}-{self.id}"
+
+    @classmethod
+    def decode(cls, token: str) -> Cursor:
+        match = _CURSOR.match(token)
+        if match is None:
+            raise InvalidCursor("before must be a cursor from a previous page's next_cursor")
+        try:
+            created = _EPOCH + timedelta(microseconds=int(match[1]))
+        except OverflowError:
+            raise InvalidCursor("before is out of range") from None
+        return cls(created, int(match[2]))
+
+
+@dataclass(frozen=True)
+class Entry:
+    id: int
+    text: str
+    created: datetime
+
+    def as_json(self) -> dict[str, Any]:
+        created = self.created.astimezone(UTC).isoformat().replace("+00:00", "Z")
+        return {"id": self.id, "text": self.text, "created": created}
+
+
+@dataclass(frozen=True)
+class Page:
+    entries: tuple[Entry, ...]
+    next_cursor: str | None  # None on the last page
+
+
+def add_message(text: str) -> Entry:
+    """Store a message (already validated) and make every cached page obsolete once committed."""
+    message = Message.objects.create(text=text)
+    transaction.on_commit(_bump_pages_version)
+    return _entry(message)
+
+
+def newest(limit: int = DEFAULT_LIMIT, before: Cursor | None = None) -> Page:
+    """At most `limit` messages, newest first, older than `before` when given."""
+    limit = max(1, min(limit, MAX_LIMIT))
+    version = _pages_version()
+    if version is None:  # no cache reachable
+        return _query(limit, before)
+    key = f"board:page:{version}:{before.encode() if before else 'top'}:{limit}"
+    page = cache.get(key)
+    if page is None:
+        page = _query(limit, before)
+        cache.set(key, page, PAGE_TTL)
+    return page
+
+
+def count_visit() -> int | None:
+    """One more visit; the new total, or None when the cache cannot be reached."""
+    try:
+        return cache.incr(VISITS_KEY)
+    except ValueError:  # the first visit, or the key was evicted: create it, then count
+        cache.add(VISITS_KEY, 0, timeout=None)
+    try:
+        return cache.incr(VISITS_KEY)
+    except ValueError:
+        return None
+
+
+def visits() -> int | None:
+    """The total without counting (for pages that are not a visit, such as a form error)."""
+    value = _primary_get(VISITS_KEY)
+    return value if isinstance(value, int) else None
+
+
+def _query(limit: int, before: Cursor | None) -> Page:
+    rows = Message.objects.order_by("-created", "-id")
+    if before is not None:
+        rows = rows.filter(
+            Q(created__lt=before.created) | Q(created=before.created, id__lt=before.id)
+        )
+    found = [_entry(m) for m in rows[: limit + 1]]
+    entries = tuple(found[:limit])
+    more = len(found) > limit
+    next_cursor = Cursor(entries[-1].created, entries[-1].id).encode() if more else None
+    return Page(entries, next_cursor)
+
+
+def _entry(message: Message) -> Entry:
+    return Entry(message.pk, message.text, message.created)
+
+
+def _pages_version() -> int | None:
+    version = _primary_get(VERSION_KEY)
+    if version is None:
+        cache.add(VERSION_KEY, secrets.randbits(62), timeout=None)
+        version = _primary_get(VERSION_KEY)
+    return version if isinstance(version, int) else None
+
+
+def _bump_pages_version() -> None:
+    try:
+        cache.incr(VERSION_KEY)
+    except ValueError:  # lost: any fresh random version differs from the ones pages are under
+        cache.add(VERSION_KEY, secrets.randbits(62), timeout=None)
+
+
+def _primary_get(key: str) -> Any:
+    """A read that must see the latest write: from the Redis primary, not a replica."""
+    backend = caches["default"]
+    if isinstance(backend, RedisCache):
+        return backend.get(key, client=backend.client.get_client(write=True))
+    return backend.get(key)

@@ -1,0 +1,172 @@
+"""The page (`/`), the JSON API (`/messages`) and the CPU burner (`/compute`)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from typing import Any
+
+from django.core.exceptions import RequestDataTooBig
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods
+
+from board import store
+from board.forms import MessageForm
+
+COMPUTE_DEFAULT_MS = 100
+COMPUTE_MAX_MS = 2000  # well under GUNICORN_TIMEOUT: a request can never get its worker killed
+HASHES_PER_ROUND = 2000
+
+
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+def home(request: HttpRequest) -> HttpResponse:
+    """Newest messages, visit counter, a form; a valid post redirects back (POST/redirect/GET)."""
+    if request.method == "POST":
+        form = MessageForm(request.POST)
+        if form.is_valid():
+            store.add_message(form.cleaned_data["text"])
+            return _see_other(reverse("home"))
+        status, visits = 400, store.visits()
+    else:
+        form, status = MessageForm(), 200
+        visits = store.count_visit() if request.method == "GET" else store.visits()
+    context = {"form": form, "page": store.newest(), "visits": visits}
+    return render(request, "board/home.html", context, status=status)
+
+
+# The JSON API is CSRF-exempt on purpose: it is for scripts, and nothing authenticates a caller
+# by cookie (there are no sessions or logins), so a forged cross-site request gains nothing it
+# could not do by posting directly. The HTML form at / keeps Django's CSRF protection.
+@csrf_exempt
+@never_cache
+def messages(request: HttpRequest) -> HttpResponse:
+    if request.method in ("GET", "HEAD"):
+        return _list_messages(request)
+    if request.method == "POST":
+        return _post_message(request)
+    return _error(
+        f"method {request.method} is not allowed", 405, headers={"Allow": "GET, HEAD, POST"}
+    )
+
+
+def _list_messages(request: HttpRequest) -> JsonResponse:
+    try:
+        limit = _int_param(request, "limit", store.DEFAULT_LIMIT, 1, store.MAX_LIMIT)
+        raw_cursor = request.GET.get("before")
+        before = store.Cursor.decode(raw_cursor) if raw_cursor is not None else None
+    except ValueError as exc:
+        return _error(str(exc), 400)
+    page = store.newest(limit, before)
+    next_url = None
+    if page.next_cursor is not None:
+        next_url = f"{request.path}?{urlencode({'limit': limit, 'before': page.next_cursor})}"
+    return JsonResponse(
+        {
+            "messages": [entry.as_json() for entry in page.entries],
+            "limit": limit,
+            "next_cursor": page.next_cursor,
+            "next": next_url,
+        }
+    )
+
+
+def _post_message(request: HttpRequest) -> JsonResponse:
+    try:
+        text = _text_from_body(request)
+    except ValueError as exc:
+        return _error(str(exc), 400)
+    form = MessageForm({"text": text})
+    if not form.is_valid():
+        return _error(form.first_error(), 400)
+    entry = store.add_message(form.cleaned_data["text"])
+    return JsonResponse(entry.as_json(), status=201)
+
+
+def _text_from_body(request: HttpRequest) -> str:
+    """`{"text": "..."}` when the Content-Type is JSON; otherwise the whole body is the text, as
+    in the original tutorial (`curl -d 'hello' .../messages`). ValueError says what is wrong."""
+    try:
+        body = request.body
+    except RequestDataTooBig:
+        raise ValueError(
+            "the request body is too large (a message has at most 1000 characters)"
+        ) from None
+    try:
+        decoded = body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ValueError("the request body is not valid UTF-8") from None
+    if not _is_json(request.content_type):
+        return decoded
+    try:
+        data: Any = json.loads(decoded)
+    except json.JSONDecodeError as exc:
+        raise ValueError(
+            f"the request body is not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})"
+        ) from None
+    if not isinstance(data, dict) or not isinstance(data.get("text"), str):
+        raise ValueError('the JSON body must be an object with a string "text": {"text": "..."}')
+    return data["text"]
+
+
+def _is_json(content_type: str | None) -> bool:
+    kind = (content_type or "").lower()
+    return kind == "application/json" or (
+        kind.startswith("application/") and kind.endswith("+json")
+    )
+
+
+@never_cache
+@require_GET
+def compute(request: HttpRequest) -> HttpResponse:
+    """Burn CPU for `ms` milliseconds (default 100, at most 2000) to exercise the autoscaler."""
+    try:
+        wanted = _int_param(request, "ms", COMPUTE_DEFAULT_MS, 0, None)
+    except ValueError as exc:
+        return _error(str(exc), 400)
+    ms = min(wanted, COMPUTE_MAX_MS)
+    started = time.perf_counter()
+    deadline = started + ms / 1000
+    digest, rounds = b"guestbook", 0
+    while True:
+        for _ in range(HASHES_PER_ROUND):
+            digest = hashlib.sha256(digest).digest()
+        rounds += 1
+        if time.perf_counter() >= deadline:
+            break
+    return JsonResponse(
+        {
+            "ms": ms,
+            "capped": wanted > COMPUTE_MAX_MS,
+            "hashes": rounds * HASHES_PER_ROUND,
+            "elapsed_ms": round((time.perf_counter() - started) * 1000, 1),
+        }
+    )
+
+
+def _int_param(request: HttpRequest, name: str, default: int, low: int, high: int | None) -> int:
+    raw = request.GET.get(name)
+    if raw is None or raw == "":
+        return default
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 9:
+        raise ValueError(
+            f"{name} must be a whole number from {low}" + (f" to {high}" if high else " up")
+        )
+    value = int(raw)
+    if value < low or (high is not None and value > high):
+        raise ValueError(f"{name} must be from {low}" + (f" to {high}" if high else " up"))
+    return value
+
+
+def _see_other(location: str) -> HttpResponse:
+    return HttpResponse(status=303, headers={"Location": location})
+
+
+def _error(message: str, status: int, headers: dict[str, str] | None = None) -> JsonResponse:
+    return JsonResponse({"error": message}, status=status, headers=headers)

@@ -1,0 +1,1 @@
+"""The guestbook's Django project: settings, URLs, WSGI entry point, logging and probes."""
