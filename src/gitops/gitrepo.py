@@ -1,0 +1,233 @@
+"""Thin git (and GitHub CLI) plumbing: each method is one `git -C root ...` call.
+
+Errors become GitopsError carrying git's own message. Nothing here decides policy: callers
+(`gitops.promotion`) decide what to check and what to undo.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tarfile
+import tempfile
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from gitops.errors import GitopsError, ToolMissing, UsageError
+
+
+@dataclass(frozen=True)
+class Commit:
+    sha: str
+    subject: str
+
+    @property
+    def short(self) -> str:
+        return self.sha[:10]
+
+
+class GitRepo:
+    """The git repository whose work tree is `root`."""
+
+    def __init__(self, root: Path):
+        self.root = Path(root)
+        if shutil.which("git") is None:
+            raise ToolMissing("git is not installed (apt-get install git)")
+
+    def run(self, *args: str, check: bool = True, input_bytes: bytes | None = None) -> str:
+        """`git -C root ARGS`; its stdout as text. A GitopsError with git's stderr on failure."""
+        result = self._run(args, input_bytes=input_bytes)
+        if check and result.returncode != 0:
+            detail = (result.stderr or result.stdout).decode(errors="replace").strip()
+            raise GitopsError(f"git {' '.join(args)} failed: {detail}")
+        return result.stdout.decode(errors="replace")
+
+    def _run(
+        self, args: Sequence[str], input_bytes: bytes | None = None
+    ) -> subprocess.CompletedProcess:
+        env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"}
+        return subprocess.run(
+            ["git", "-C", str(self.root), *args],
+            input=input_bytes,
+            capture_output=True,
+            check=False,
+            env=env,
+        )
+
+    def succeeds(self, *args: str) -> bool:
+        return self._run(args).returncode == 0
+
+    # ---- where we are
+    def is_repository(self) -> bool:
+        return self.succeeds("rev-parse", "--git-dir")
+
+    def top_level(self) -> Path:
+        return Path(self.run("rev-parse", "--show-toplevel").strip())
+
+    def current_branch(self) -> str | None:
+        """The checked-out branch, or None on a detached HEAD."""
+        result = self._run(["symbolic-ref", "--quiet", "--short", "HEAD"])
+        if result.returncode != 0:
+            return None
+        return result.stdout.decode().strip() or None
+
+    def head(self) -> str:
+        return self.resolve("HEAD")
+
+    def resolve(self, ref: str) -> str:
+        """The commit `ref` names; a UsageError when it names none."""
+        result = self._run(["rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"])
+        if result.returncode != 0:
+            raise UsageError(f"{ref!r} is not a commit, branch or tag of this repository")
+        return result.stdout.decode().strip()
+
+    def ref_exists(self, ref: str) -> bool:
+        return self._run(["rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"]).returncode == 0
+
+    def branch_exists(self, name: str) -> bool:
+        return self.succeeds("show-ref", "--verify", "--quiet", f"refs/heads/{name}")
+
+    def branches(self) -> list[str]:
+        return self.run("for-each-ref", "--format=%(refname:short)", "refs/heads").split()
+
+    def dirty_paths(self, *paths: str) -> list[str]:
+        """Uncommitted changes (staged, unstaged or untracked) under `paths`, as git lists them."""
+        out = self.run("status", "--porcelain", "--untracked-files=all", "--", *paths)
+        return [line[3:] for line in out.splitlines() if line.strip()]
+
+    def merge_base(self, a: str, b: str) -> str:
+        return self.run("merge-base", a, b).strip()
+
+    def remotes(self) -> list[str]:
+        return self.run("remote").split()
+
+    # ---- reading history
+    def log(self, *paths: str, no_merges: bool = True) -> list[Commit]:
+        """Commits reachable from HEAD that touch `paths`, newest first."""
+        args = ["log", "--format=%H%x00%s"]
+        if no_merges:
+            args.append("--no-merges")
+        out = self.run(*args, "--", *paths)
+        commits = []
+        for line in out.splitlines():
+            sha, _, subject = line.partition("\0")
+            commits.append(Commit(sha, subject))
+        return commits
+
+    def parents(self, commit: str) -> list[str]:
+        return self.run("rev-list", "--parents", "-n", "1", commit).split()[1:]
+
+    def show_file(self, ref: str, path: str) -> bytes | None:
+        """The content of `path` (relative to the root) at `ref`, or None if it did not exist."""
+        result = self._run(["show", f"{ref}:./{path}"])
+        return result.stdout if result.returncode == 0 else None
+
+    def tree(self, ref: str) -> str:
+        return self.run("rev-parse", f"{ref}^{{tree}}").strip()
+
+    @contextmanager
+    def exported_tree(self, ref: str, *paths: str) -> Iterator[Path]:
+        """A temporary folder holding `paths` (all when none) as committed at `ref`."""
+        commit = self.resolve(ref)
+        with tempfile.TemporaryDirectory(prefix="gitops-tree-") as tmp:
+            result = self._run(["archive", "--format=tar", commit, "--", *paths])
+            if result.returncode != 0:
+                detail = result.stderr.decode(errors="replace").strip()
+                if "did not match any files" not in detail:
+                    raise GitopsError(f"git archive {ref} failed: {detail}")
+            else:
+                tar_path = Path(tmp) / ".tree.tar"
+                tar_path.write_bytes(result.stdout)
+                with tarfile.open(tar_path) as archive:
+                    archive.extractall(tmp, filter="data")
+                tar_path.unlink()
+            yield Path(tmp)
+
+    # ---- changing state (callers undo on failure)
+    def switch_new_branch(self, name: str) -> None:
+        """Create branch `name` at HEAD and check it out; uncommitted changes come along."""
+        self.run("switch", "--quiet", "-c", name)
+
+    def switch(self, branch_or_commit: str, *, detach: bool = False) -> None:
+        args = ["switch", "--quiet"]
+        if detach:
+            args.append("--detach")
+        self.run(*args, branch_or_commit)
+
+    def delete_branch(self, name: str) -> None:
+        self.run("branch", "--quiet", "-D", name)
+
+    def commit_paths(self, message: str, paths: Sequence[str]) -> str:
+        """Commit the work-tree state of `paths` only (additions and deletions included), whatever
+        else is staged; the new commit's sha."""
+        self.run("add", "--all", "--", *paths)
+        self.run("commit", "--quiet", "--no-verify", "-m", message, "--only", "--", *paths)
+        return self.head()
+
+    def amend_paths(self, paths: Sequence[str]) -> str:
+        """Add the work-tree state of `paths` to the last commit, keeping its message."""
+        self.run("add", "--all", "--", *paths)
+        self.run("commit", "--quiet", "--no-verify", "--amend", "--no-edit", "--only", "--", *paths)
+        return self.head()
+
+    def valid_branch_name(self, name: str) -> bool:
+        return self.succeeds("check-ref-format", "--branch", name)
+
+    def revert(self, commit: str) -> bool:
+        """`git revert --no-edit COMMIT`; False when it stopped on conflicts (still in progress)."""
+        result = self._run(["revert", "--no-edit", commit])
+        if result.returncode == 0:
+            return True
+        if self.conflicted_paths():
+            return False
+        detail = (result.stderr or result.stdout).decode(errors="replace").strip()
+        raise GitopsError(f"git revert {commit[:10]} failed: {detail}")
+
+    def conflicted_paths(self) -> list[str]:
+        return self.run("diff", "--name-only", "--diff-filter=U").split()
+
+    def continue_revert(self) -> None:
+        self.run("-c", "core.editor=true", "revert", "--continue")
+
+    def abort_revert(self) -> None:
+        self.run("revert", "--abort", check=False)
+
+    def restore(self, *paths: str) -> None:
+        """Put `paths` back as committed at HEAD: index and work tree, untracked files removed."""
+        self.run("reset", "--quiet", "HEAD", "--", *paths, check=False)
+        self.run("checkout", "HEAD", "--", *paths, check=False)
+        self.run("clean", "-fdq", "--", *paths)
+
+    def push(self, branch: str, remote: str = "origin") -> None:
+        if remote not in self.remotes():
+            raise UsageError(f"no git remote {remote!r} to push to (git remote add {remote} URL)")
+        self.run(
+            "push", "--quiet", "--set-upstream", remote, f"refs/heads/{branch}:refs/heads/{branch}"
+        )
+
+
+def open_pull_request(root: Path, *, title: str, body: str, head: str, base: str | None) -> str:
+    """Open a pull request with the GitHub CLI; its URL. ToolMissing when `gh` is not installed."""
+    gh = require_gh()
+    args = [gh, "pr", "create", "--title", title, "--body-file", "-", "--head", head]
+    if base:
+        args += ["--base", base]
+    result = subprocess.run(args, cwd=root, input=body.encode(), capture_output=True, check=False)
+    if result.returncode != 0:
+        detail = (result.stderr or result.stdout).decode(errors="replace").strip()
+        raise GitopsError(f"gh pr create failed: {detail}")
+    return result.stdout.decode().strip()
+
+
+def require_gh() -> str:
+    gh = shutil.which("gh")
+    if gh is None:
+        raise ToolMissing(
+            "--open-pr needs the GitHub CLI `gh` (https://cli.github.com), which is not on PATH; "
+            "install it and run `gh auth login`, or push with --push and open the pull request "
+            "on GitHub"
+        )
+    return gh
