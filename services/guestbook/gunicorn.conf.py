@@ -37,15 +37,22 @@ try:
 except ImproperlyConfigured as exc:
     raise _fail(str(exc)) from None
 
+# With Redis: sync workers (one request per process at a time, no GIL to share). Requests are
+# short and the ingress controller buffers slow clients, which is the setting gunicorn's docs
+# recommend sync workers for; `benchmarks/service.py` measured gthread's threads losing to
+# their own GIL contention here (each Redis round trip waits for the GIL behind busy threads).
+# Without Redis: one process (its memory is the cache) with threads for concurrency.
 bind = [f"0.0.0.0:{_int('PORT', 8000)}"]
-workers = _int("WEB_CONCURRENCY", 2 if shared_cache else 1)
-threads = _int("GUNICORN_THREADS", 4)  # > 1 selects the gthread worker
+workers = _int("WEB_CONCURRENCY", 3 if shared_cache else 1)
+threads = _int("GUNICORN_THREADS", 1 if shared_cache else 4)  # > 1 selects the gthread worker
 worker_class = "gthread" if threads > 1 else "sync"
 timeout = _int("GUNICORN_TIMEOUT", 30)
 graceful_timeout = _int("GUNICORN_GRACEFUL_TIMEOUT", 25)
-keepalive = 5  # behind the ingress's pooled connections
-max_requests = 2000  # recycle workers now and then (leaks in any dependency stay bounded)
-max_requests_jitter = 200
+keepalive = 5  # gthread only (sync workers close each connection): the ingress pools them
+max_requests = _int(
+    "GUNICORN_MAX_REQUESTS", 20000
+)  # recycle workers now and then: a leak stays bounded
+max_requests_jitter = max_requests // 10
 
 # The heartbeat file on a RAM disk: the root filesystem is read-only and /tmp may be disk-backed.
 worker_tmp_dir = "/dev/shm" if os.access("/dev/shm", os.W_OK) else None  # noqa: S108

@@ -12,12 +12,17 @@ replica, since a page under a fresh version that has not replicated yet is just 
 that is lost (eviction, flush) starts again at a random value, not at 1, so it cannot meet pages
 stored under an old one.
 
+The page at `/` counts a visit and reads the version in one pipelined round trip to the primary
+(`visit_and_version`); the rendered page is then kept per process under that version, since the
+version alone says whether it is still current.
+
 With Redis down every cache call returns nothing (DJANGO_REDIS_IGNORE_EXCEPTIONS): the counter
 shows as unavailable and pages come straight from the database.
 """
 
 from __future__ import annotations
 
+import logging
 import re
 import secrets
 from dataclasses import dataclass
@@ -28,6 +33,7 @@ from django.core.cache import cache, caches
 from django.db import transaction
 from django.db.models import Q
 from django_redis.cache import RedisCache
+from redis.exceptions import RedisError
 
 from board.models import Message
 
@@ -38,6 +44,7 @@ DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _CURSOR = re.compile(r"^(\d{1,18})-(\d{1,18})$")
+log = logging.getLogger(__name__)
 
 
 class InvalidCursor(ValueError):
@@ -160,3 +167,25 @@ def _primary_get(key: str) -> Any:
     if isinstance(backend, RedisCache):
         return backend.get(key, client=backend.client.get_client(write=True))
     return backend.get(key)
+
+
+def visit_and_version() -> tuple[int | None, int | None]:
+    """Count a visit and read the pages version: (visits, version), None for what is unreachable.
+
+    On Redis both happen in one pipelined round trip to the primary: a plain INCR (which creates
+    the counter at 1 when it is missing, atomically) and a GET. django-redis stores integers as
+    plain numbers, so the INCR acts on the same value `cache.incr` does.
+    """
+    backend = caches["default"]
+    if not isinstance(backend, RedisCache):
+        return count_visit(), _pages_version()
+    try:
+        pipe = backend.client.get_client(write=True).pipeline(transaction=False)
+        pipe.incr(backend.client.make_key(VISITS_KEY))
+        pipe.get(backend.client.make_key(VERSION_KEY))
+        visits, raw_version = pipe.execute()
+    except RedisError as exc:  # an outage: the page is served without the counter
+        log.warning("redis unavailable for the visit counter: %s", exc)
+        return None, None
+    version = backend.client.decode(raw_version) if raw_version is not None else _pages_version()
+    return int(visits), version if isinstance(version, int) else None

@@ -83,3 +83,19 @@ def test_page_is_bounded_to_the_newest_twenty(client: Client) -> None:
 
 def test_put_on_the_page_is_405(client: Client) -> None:
     assert client.put("/").status_code == 405
+
+
+def test_the_page_kept_per_version_carries_each_visitors_own_token_and_count() -> None:
+    """The second visitor gets the page this process rendered for the first: still with a CSRF
+    token of their own that the form accepts, their own count, and the newest messages."""
+    first, first_token = csrf_client()
+    second, second_token = csrf_client()
+    assert first_token != second_token
+    assert visits(second.get("/").content.decode()) == 3
+    resp = second.post("/", {"text": "from the second", "csrfmiddlewaretoken": second_token})
+    assert resp.status_code == 303
+    resp = first.post("/", {"text": "from the first", "csrfmiddlewaretoken": first_token})
+    assert resp.status_code == 303
+    html = second.get("/").content.decode()
+    assert html.index("from the first") < html.index("from the second")  # newest first
+    assert visits(html) == 4

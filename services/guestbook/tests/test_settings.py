@@ -137,7 +137,7 @@ def test_gunicorn_refuses_to_start_without_secret_key() -> None:
     ("env", "workers", "threads"),
     [
         ({}, 1, 4),  # local memory cache: one process shares it
-        ({"REDIS_URL": "redis://r:6379/0"}, 2, 4),
+        ({"REDIS_URL": "redis://r:6379/0"}, 3, 1),  # sync workers: see gunicorn.conf.py
         ({"REDIS_URL": "redis://r:6379/0", "NODB": "1"}, 1, 4),
         ({"WEB_CONCURRENCY": "5", "GUNICORN_THREADS": "1"}, 5, 1),
     ],
