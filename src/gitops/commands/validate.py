@@ -21,6 +21,7 @@ from pathlib import Path
 
 from gitops.errors import UsageError
 from gitops.fsutil import atomic_write
+from gitops.validation.model import DEFAULT_KUBERNETES_VERSION
 
 FORMATS = ("text", "json", "sarif")
 _VERSION = re.compile(r"^v?1\.\d+(\.\d+)?$")
@@ -40,7 +41,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     facts.add_argument(
         "--kubernetes-version",
         metavar="1.N",
-        help="the cluster's Kubernetes version (default: %(default)s)",
+        help=f"the cluster's Kubernetes version (default: {DEFAULT_KUBERNETES_VERSION})",
         default=None,
     )
     facts.add_argument(
@@ -81,7 +82,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _validate(args: argparse.Namespace) -> list:
     from gitops.validation.engine import validate_paths, validate_repository
-    from gitops.validation.model import DEFAULT_KUBERNETES_VERSION, Facts
+    from gitops.validation.model import Facts
 
     given = [args.kubernetes_version, args.require_digests or None, args.namespace]
     if not args.paths:
