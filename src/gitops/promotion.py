@@ -15,7 +15,7 @@ from pathlib import Path
 
 from gitops.branchchange import BranchChange, Outcome
 from gitops.environments import Environment, environment_names, load_environment
-from gitops.errors import ConfigError, Refused
+from gitops.errors import Refused
 from gitops.fsutil import atomic_write
 from gitops.gitrepo import Commit, GitRepo
 from gitops.imageref import ImageRef, ImageRefError, parse_pinned_image_ref
