@@ -7,8 +7,11 @@ overlays (render orders keys and files itself, so their output formats do not ma
 
 from __future__ import annotations
 
+import json
+import os
 import shutil
 import subprocess
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +22,15 @@ INSTALL_HINT = (
     "(https://kubernetes.io/docs/tasks/tools/), then run this again"
 )
 TIMEOUT_SECONDS = 120
+ORIGINS_KUSTOMIZATION = """\
+apiVersion: kustomize.config.k8s.io/v1beta1
+kind: Kustomization
+resources:
+  - {overlay}
+buildMetadata: [originAnnotations]
+sortOptions:
+  order: fifo
+"""
 
 
 @dataclass(frozen=True)
@@ -53,6 +65,22 @@ class Kustomize:
             message = _clean(result.stderr) or f"exit status {result.returncode}"
             raise ConfigError(f"{self.name} failed: {message}", path=shown)
         return result.stdout
+
+    def build_with_origins(self, overlay: Path, shown: Path | str) -> tuple[str, Path]:
+        """`overlay` built with each object's `config.kubernetes.io/origin` annotation, objects
+        in the order kustomize met them (fifo: each file's documents in file order), and the
+        folder the origin paths are relative to (gone on return: join, never read from it).
+
+        The overlay is left as it is: a temporary kustomization that lists it as its only
+        resource asks for the metadata, so nothing is written into the repository.
+        """
+        with tempfile.TemporaryDirectory(prefix="gitops-origins-") as folder:
+            wrapper = Path(folder).resolve()
+            relative = Path(os.path.relpath(overlay.resolve(), wrapper)).as_posix()
+            (wrapper / "kustomization.yaml").write_text(
+                ORIGINS_KUSTOMIZATION.format(overlay=json.dumps(relative)), encoding="utf-8"
+            )
+            return self.build(wrapper, shown), wrapper
 
 
 def find_kustomize() -> Kustomize:

@@ -6,7 +6,11 @@
     nox -s validate -- --format sarif --output validate.sarif
     nox -s validate -- --list-rules
 
-One finding per line: `path:line: severity rule kind/namespace/name: message`. Silence one rule
+One finding per line: `path:line: severity rule kind/namespace/name: message`. In repository mode
+a finding about an object names the file of apps/ it came from (base, component, overlay) when
+that is certain, and ends with `(rendered: clusters/<env>/...:LINE)`; it stays at the rendered file
+when kustomize or an overlay set the value (a patch, `images:`, the namespace, a name prefix).
+JSON gives the rendered location as `rendered`, SARIF as a related location. Silence one rule
 for one object with an annotation that says why:
     metadata.annotations: {ignore-check.gitops/GB407: "the image writes only to /tmp"}
 Exit 0 without errors (warnings allowed), 1 with any error, 2 on usage or configuration errors.

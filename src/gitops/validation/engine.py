@@ -5,7 +5,9 @@
     validate_paths(paths, facts)     plain manifests (files or folders), as one set
 
 Findings come back sorted by path, line and rule, without duplicates. Paths are relative to the
-repository root (repository mode) or to the working directory (PATH mode) where possible.
+repository root (repository mode) or to the working directory (PATH mode) where possible. In
+repository mode a finding about an object names the file of apps/ it came from where that is
+certain, with the rendered file of clusters/ kept beside it (`gitops.validation.origins`).
 Configuration problems (facts, an unsupported Kubernetes version, a missing kustomize) raise
 `ConfigError`; everything wrong with the manifests themselves is a finding.
 """
@@ -22,11 +24,12 @@ from pathlib import Path
 from gitops.environments import Environment, load_environments
 from gitops.errors import GitopsError, ToolMissing
 from gitops.layout import Layout
-from gitops.validation import repository
+from gitops.validation import origins, repository
 from gitops.validation.dispatch import run_rules
 from gitops.validation.files import collect_files, shown_path, yaml_files
 from gitops.validation.loader import NO_OBJECT, field_lines, load_bytes, load_file
 from gitops.validation.model import SUPPRESS_PREFIX, Facts, FieldPath, Finding, Issue, Manifest
+from gitops.validation.origins import Located
 from gitops.validation.registry import all_rules
 from gitops.validation.schemacheck import SchemaCheck
 
@@ -82,6 +85,13 @@ def check_manifests(
     manifests: list[Manifest], facts: Facts, source: FactsSource | None = None
 ) -> list[Finding]:
     """Schema and every rule for one set of objects (one environment), suppressions applied."""
+    return [item.finding for item in _check(manifests, facts, source)]
+
+
+def _check(
+    manifests: list[Manifest], facts: Facts, source: FactsSource | None = None
+) -> list[Located]:
+    """`check_manifests`, each finding with the object and field path it is about."""
     rules = all_rules()
     source = source or FactsSource()
     schema = SchemaCheck(facts, manifests)
@@ -92,27 +102,29 @@ def check_manifests(
     for rule_obj, issue in run_rules(manifests, facts, rules):
         findings.append(_finding(rule_obj.id, issue.severity or rule_obj.severity, issue, source))
     return [
-        f
-        for f in findings
-        if f.rule == "GB004" or f.rule not in suppressed.get((f.path, f.object), ())
+        item
+        for item in findings
+        if (f := item.finding).rule == "GB004"
+        or f.rule not in suppressed.get((f.path, f.object), ())
     ]
 
 
-def _finding(rule_id: str, severity: str, issue: Issue, source: FactsSource) -> Finding:
+def _finding(rule_id: str, severity: str, issue: Issue, source: FactsSource) -> Located:
     manifest = issue.manifest
     if manifest is None:
         path, line, obj = source.path, source.line_of(issue.path), source.object
     else:
         path, line, obj = manifest.path, manifest.line_of(issue.path), manifest.ref
-    return Finding(path, line, severity, rule_id, obj, issue.message)  # type: ignore[arg-type]
+    finding = Finding(path, line, severity, rule_id, obj, issue.message)  # type: ignore[arg-type]
+    return Located(finding, manifest, issue.path)
 
 
 def _suppressions(
     manifests: list[Manifest], rules: Mapping[str, object]
-) -> tuple[dict[tuple[str, str], set[str]], list[Finding]]:
+) -> tuple[dict[tuple[str, str], set[str]], list[Located]]:
     """Valid `ignore-check.gitops/<rule>: "reason"` annotations per object, and GB004 findings."""
     suppressed: dict[tuple[str, str], set[str]] = {}
-    findings: list[Finding] = []
+    findings: list[Located] = []
     for manifest in manifests:
         annotations = manifest.metadata.get("annotations")
         if not isinstance(annotations, dict):
@@ -121,7 +133,8 @@ def _suppressions(
             if not isinstance(key, str) or not key.startswith(SUPPRESS_PREFIX):
                 continue
             rule_id = key[len(SUPPRESS_PREFIX) :]
-            line = manifest.line_of(("metadata", "annotations", key))
+            field_path = ("metadata", "annotations", key)
+            line = manifest.line_of(field_path)
             problem = None
             if rule_id not in rules or rule_id == "GB004":
                 problem = f"{key}: there is no rule {rule_id!r} to suppress (see --list-rules)"
@@ -131,9 +144,8 @@ def _suppressions(
                     "the rule stays on until there is one"
                 )
             if problem:
-                findings.append(
-                    Finding(manifest.path, line, "error", "GB004", manifest.ref, problem)
-                )
+                finding = Finding(manifest.path, line, "error", "GB004", manifest.ref, problem)
+                findings.append(Located(finding, manifest, field_path))
             else:
                 suppressed.setdefault((manifest.path, manifest.ref), set()).add(rule_id)
     return suppressed, findings
@@ -163,9 +175,13 @@ def validate_repository(
         findings.extend(failures)
     with _gc_paused():
         findings.extend(repository.sync_findings(layout, rendered, names))
-        for env in environments:
-            if env.name in rendered:
-                findings.extend(_check_environment(layout, env, rendered[env.name]))
+        checked = {
+            env.name: _check_environment(layout, env, rendered[env.name])
+            for env in environments
+            if env.name in rendered
+        }
+        overlays = {env.name: env.overlay_dir for env in environments}
+        findings.extend(origins.attribute_environments(layout, overlays, checked))
         folders = repository.rendered_folders(layout, rendered)
         findings.extend(_check_bootstrap(layout, environments, folders))
         return finish(findings)
@@ -206,21 +222,22 @@ def render_concurrently(
 
 def _check_environment(
     layout: Layout, env: Environment, files: Mapping[str, bytes]
-) -> list[Finding]:
+) -> list[Located]:
+    """Every object of one environment against its facts (findings at the rendered files)."""
     base = layout.relative(layout.cluster_dir(env.name)).as_posix()
     manifests: list[Manifest] = []
-    findings: list[Finding] = []
+    findings: list[Located] = []
     for name, data in sorted(files.items()):
         loaded = load_bytes(data, f"{base}/{name}")
         manifests.extend(loaded.manifests)
-        findings.extend(loaded.findings)
+        findings.extend(Located(f, None, ()) for f in loaded.findings)
     facts_text = env.facts_file.read_text(encoding="utf-8")
     source = FactsSource(
         layout.relative(env.facts_file).as_posix(),
         field_lines(facts_text),
         f"environment/{env.name}",
     )
-    findings.extend(check_manifests(manifests, Facts.from_environment(env), source))
+    findings.extend(_check(manifests, Facts.from_environment(env), source))
     return findings
 
 
@@ -251,7 +268,7 @@ def _check_bootstrap(
         checked = check_manifests(manifests, facts)
         for manifest in manifests:
             for issue in repository.bootstrap_path_issues(manifest, layout, folders):
-                checked.append(_finding("GB502", "error", issue, FactsSource()))
+                checked.append(_finding("GB502", "error", issue, FactsSource()).finding)
         findings.extend(_apply_suppressions(checked, manifests))
     return findings
 

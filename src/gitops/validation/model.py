@@ -22,16 +22,37 @@ DEFAULT_KUBERNETES_VERSION = "1.33"
 
 
 @dataclass(frozen=True, order=True)
+class Location:
+    """A line of a file (path relative to the repository root)."""
+
+    path: str
+    line: int
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}"
+
+
+@dataclass(frozen=True, order=True)
 class Finding:
+    """What is wrong, where. In repository mode `path` and `line` name the source under `apps/`
+    when it is certain (`gitops.validation.origins`), and `rendered` then keeps the rendered file
+    under `clusters/`; otherwise `path` is the rendered file and `rendered` is None."""
+
     path: str
     line: int
     severity: Severity
     rule: str
     object: str
     message: str
+    # Not compared: where it was rendered adds to a finding, it does not make another one.
+    rendered: Location | None = field(default=None, compare=False)
 
     def format(self) -> str:
-        return f"{self.path}:{self.line}: {self.severity} {self.rule} {self.object}: {self.message}"
+        where = f" (rendered: {self.rendered})" if self.rendered else ""
+        return (
+            f"{self.path}:{self.line}: {self.severity} {self.rule} {self.object}: "
+            f"{self.message}{where}"
+        )
 
 
 @dataclass

@@ -3,6 +3,7 @@
 SARIF is what GitHub code scanning reads: every rule is listed in `tool.driver.rules` with its
 summary and remediation as help text, every result points at its file and line (`region`), paths
 are relative to the repository root (`%SRCROOT%`) so annotations land on the pull request's lines.
+A finding that names its source under apps/ keeps its rendered file as a related location.
 """
 
 from __future__ import annotations
@@ -13,13 +14,14 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from gitops import __version__
-from gitops.validation.model import Finding
+from gitops.validation.model import Finding, Location
 from gitops.validation.registry import Rule, describe
 
 TOOL_NAME = "gitops-validate"
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 JSON_FORMAT_VERSION = 1
 SRCROOT = "The root of the repository (or the working directory, for PATH...)."
+RENDERED_ID = 1  # the id of a result's related location "rendered" (its file in clusters/)
 
 
 def summary(findings: Sequence[Finding]) -> dict[str, int]:
@@ -43,19 +45,23 @@ def format_json(findings: Sequence[Finding]) -> str:
         "version": JSON_FORMAT_VERSION,
         "tool": {"name": TOOL_NAME, "version": __version__},
         "summary": summary(findings),
-        "findings": [
-            {
-                "path": f.path,
-                "line": f.line,
-                "severity": f.severity,
-                "rule": f.rule,
-                "object": f.object,
-                "message": f.message,
-            }
-            for f in findings
-        ],
+        "findings": [_json_finding(f) for f in findings],
     }
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def _json_finding(finding: Finding) -> dict[str, Any]:
+    item: dict[str, Any] = {
+        "path": finding.path,
+        "line": finding.line,
+        "severity": finding.severity,
+        "rule": finding.rule,
+        "object": finding.object,
+        "message": finding.message,
+    }
+    if finding.rendered is not None:
+        item["rendered"] = {"path": finding.rendered.path, "line": finding.rendered.line}
+    return item
 
 
 def format_rules(rules: Mapping[str, Rule], fmt: str = "text") -> str:
@@ -110,10 +116,13 @@ def _result(finding: Finding, index: Mapping[str, int]) -> dict[str, Any]:
     physical: dict[str, Any] = {"artifactLocation": _artifact(finding.path)}
     if finding.line >= 1:
         physical["region"] = {"startLine": finding.line}
+    text = finding.message
+    if finding.rendered is not None:
+        text += f" (rendered: [{_link_text(str(finding.rendered))}]({RENDERED_ID}))"
     result: dict[str, Any] = {
         "ruleId": finding.rule,
         "level": "error" if finding.severity == "error" else "warning",
-        "message": {"text": finding.message},
+        "message": {"text": text},
         "locations": [{"physicalLocation": physical}],
         "partialFingerprints": {
             "objectRule/v1": f"{finding.path}|{finding.object}|{finding.rule}|{finding.message}"
@@ -125,7 +134,27 @@ def _result(finding: Finding, index: Mapping[str, int]) -> dict[str, Any]:
         result["locations"][0]["logicalLocations"] = [
             {"fullyQualifiedName": finding.object, "kind": "object"}
         ]
+    if finding.rendered is not None:
+        result["relatedLocations"] = [_rendered_location(finding.rendered)]
     return result
+
+
+def _rendered_location(rendered: Location) -> dict[str, Any]:
+    """The rendered file of a finding that names its source: a related location, which the
+    message links to (`[text](id)`, how code scanning shows related locations)."""
+    physical: dict[str, Any] = {"artifactLocation": _artifact(rendered.path)}
+    if rendered.line >= 1:
+        physical["region"] = {"startLine": rendered.line}
+    return {
+        "id": RENDERED_ID,
+        "physicalLocation": physical,
+        "message": {"text": "rendered"},
+    }
+
+
+def _link_text(text: str) -> str:
+    """Text inside an embedded link: SARIF wants literal brackets escaped."""
+    return text.replace("\\", "\\\\").replace("[", "\\[").replace("]", "\\]")
 
 
 def _artifact(path: str) -> dict[str, Any]:
