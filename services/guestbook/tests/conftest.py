@@ -71,6 +71,9 @@ def pytest_configure(config: pytest.Config) -> None:
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+    # whitenoise warns about a missing STATIC_ROOT (a fresh checkout has none until a live test
+    # collects into it; git ignores it).
+    Path(settings.STATIC_ROOT).mkdir(exist_ok=True)
 
 
 # --- servers --------------------------------------------------------------------------------------
