@@ -15,9 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ruamel.yaml import YAML
-from ruamel.yaml.error import YAMLError
-
+from gitops.configyaml import load_config_yaml, node_line
 from gitops.errors import ConfigError
 from gitops.layout import FACTS_FILE, Layout
 
@@ -101,31 +99,15 @@ def load_environment(layout: Layout, name: str) -> Environment:
             f"environment folder name {name!r} must be a DNS label (lower case, digits, '-')",
             path=layout.relative(overlay),
         )
-    try:
-        data = YAML(typ="rt").load(facts_file.read_text(encoding="utf-8"))
-    except YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        problem = getattr(exc, "problem", exc)
-        raise ConfigError(f"not valid YAML: {problem}", path=shown, line=line) from None
+    data = load_config_yaml(facts_file.read_text(encoding="utf-8"), shown)
     return _parse(name, overlay, facts_file, shown, data)
-
-
-def _line(node: Any, key: str | None = None) -> int | None:
-    lc = getattr(node, "lc", None)
-    if lc is None:
-        return None
-    if key is not None:
-        try:
-            return lc.key(key)[0] + 1
-        except (KeyError, TypeError):
-            pass
-    return lc.line + 1
 
 
 def _parse(name: str, overlay: Path, facts_file: Path, shown: Path, data: Any) -> Environment:
     def fail(message: str, node: Any = None, key: str | None = None) -> ConfigError:
-        return ConfigError(message, path=shown, line=_line(node, key) if node is not None else 1)
+        return ConfigError(
+            message, path=shown, line=node_line(node, key) if node is not None else 1
+        )
 
     if not isinstance(data, Mapping):
         raise fail("the facts file must be a mapping of fact names to values")

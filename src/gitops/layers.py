@@ -23,9 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ruamel.yaml import YAML
-from ruamel.yaml.error import YAMLError
-
+from gitops.configyaml import load_config_yaml, node_line
 from gitops.errors import ConfigError
 
 COMPONENT_LABEL = "app.kubernetes.io/component"
@@ -58,32 +56,14 @@ def load_layers(path: Path, shown: Path | str) -> Layers:
     the line when it is wrong."""
     if not path.exists():
         return NO_LAYERS
-    try:
-        data = YAML(typ="rt").load(path.read_text(encoding="utf-8"))
-    except YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        raise ConfigError(
-            f"not valid YAML: {getattr(exc, 'problem', exc)}", path=shown, line=line
-        ) from None
-    return _parse(data, shown)
-
-
-def _line(node: Any, key: Any = None) -> int | None:
-    lc = getattr(node, "lc", None)
-    if lc is None:
-        return None
-    if key is not None:
-        try:
-            return lc.key(key)[0] + 1
-        except (KeyError, TypeError):
-            pass
-    return lc.line + 1
+    return _parse(load_config_yaml(path.read_text(encoding="utf-8"), shown), shown)
 
 
 def _parse(data: Any, shown: Path | str) -> Layers:
     def fail(message: str, node: Any = None, key: Any = None) -> ConfigError:
-        return ConfigError(message, path=shown, line=_line(node, key) if node is not None else 1)
+        return ConfigError(
+            message, path=shown, line=node_line(node, key) if node is not None else 1
+        )
 
     if not isinstance(data, Mapping):
         raise fail("must be a mapping with `default` (a layer) and `layers` (layer: [components])")

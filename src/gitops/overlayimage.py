@@ -18,6 +18,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError
 
+from gitops.configyaml import load_config_yaml
 from gitops.environments import Environment
 from gitops.errors import ConfigError
 from gitops.imageref import ImageRef, ImageRefError, from_kustomize_entry, to_kustomize_fields
@@ -109,17 +110,7 @@ def _shown(path: Path, root: Path | None) -> Path:
 
 
 def _load(text: str, shown: Path) -> Any:
-    yaml = YAML(typ="rt")
-    yaml.preserve_quotes = True
-    try:
-        return yaml.load(text)
-    except YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise ConfigError(
-            f"not valid YAML: {getattr(exc, 'problem', exc)}",
-            path=shown,
-            line=mark.line + 1 if mark else None,
-        ) from None
+    return load_config_yaml(text, shown, preserve_quotes=True)
 
 
 def _entries(data: Any) -> list[CommentedMap]:
