@@ -13,6 +13,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from guestbook.boot import settings_or_exit
 from guestbook.env import env_bool
+from guestbook.jsonlog import logging_config
 
 LOG_LEVELS = ("debug", "info", "warning", "error", "critical")
 
@@ -63,23 +64,13 @@ accesslog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info").strip().lower()
 if loglevel not in LOG_LEVELS:
     raise _fail(f"LOG_LEVEL={loglevel!r} is not one of {', '.join(LOG_LEVELS)}")
-logconfig_dict = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"json": {"()": "guestbook.jsonlog.JsonFormatter"}},
-    "handlers": {
-        "stdout": {
-            "class": "logging.StreamHandler",
-            "stream": "ext://sys.stdout",
-            "formatter": "json",
-        }
-    },
-    "root": {"handlers": ["stdout"], "level": loglevel.upper()},
-    "loggers": {
+logconfig_dict = logging_config(
+    loglevel.upper(),
+    {
         "gunicorn.error": {"handlers": ["stdout"], "level": loglevel.upper(), "propagate": False},
         "gunicorn.access": {"handlers": ["stdout"], "level": "INFO", "propagate": False},
     },
-}
+)
 
 
 def on_starting(server: object) -> None:

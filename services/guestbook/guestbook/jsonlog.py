@@ -24,6 +24,25 @@ ACCESS_FIELDS = {
 }
 
 
+def logging_config(level: str, loggers: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """A `logging.config.dictConfig` that sends the root logger and `loggers` to stdout as JSON
+    lines at `level`; Django's LOGGING and gunicorn's logconfig_dict are both this."""
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"json": {"()": "guestbook.jsonlog.JsonFormatter"}},
+        "handlers": {
+            "stdout": {
+                "class": "logging.StreamHandler",
+                "stream": "ext://sys.stdout",
+                "formatter": "json",
+            }
+        },
+        "root": {"handlers": ["stdout"], "level": level},
+        "loggers": loggers,
+    }
+
+
 class JsonFormatter(logging.Formatter):
     """time, level, logger, message; the access fields; the exception as one string."""
 

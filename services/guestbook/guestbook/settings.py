@@ -24,6 +24,7 @@ from guestbook.env import (
     redis_cache,
     sqlite_database,
 )
+from guestbook.jsonlog import logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -128,18 +129,7 @@ if LOG_LEVEL not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
     raise ImproperlyConfigured(
         f"LOG_LEVEL={LOG_LEVEL!r} is not DEBUG, INFO, WARNING, ERROR or CRITICAL"
     )
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"json": {"()": "guestbook.jsonlog.JsonFormatter"}},
-    "handlers": {
-        "stdout": {
-            "class": "logging.StreamHandler",
-            "stream": "ext://sys.stdout",
-            "formatter": "json",
-        }
-    },
-    "root": {"handlers": ["stdout"], "level": LOG_LEVEL},
-    # Django's own handlers (plain-text console in DEBUG) are replaced by the JSON one above.
-    "loggers": {"django": {"handlers": [], "level": LOG_LEVEL, "propagate": True}},
-}
+# Django's own handlers (plain-text console in DEBUG) are replaced by the JSON one on the root.
+LOGGING = logging_config(
+    LOG_LEVEL, {"django": {"handlers": [], "level": LOG_LEVEL, "propagate": True}}
+)
