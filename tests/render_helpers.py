@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 import yaml
 
-from gitops.layout import Layout
+from gitops.repo.layout import Layout
 
 REPO = Path(__file__).resolve().parents[1]
 INSTALL_KUSTOMIZE = (

@@ -13,9 +13,9 @@ import pytest
 import yaml
 from render_helpers import REPO
 
-from gitops.environments import environment_names, load_environment
-from gitops.layers import load_layers
-from gitops.layout import Layout
+from gitops.repo.environments import environment_names, load_environment
+from gitops.repo.layers import load_layers
+from gitops.repo.layout import Layout
 from gitops.validation.crds import crd_schema
 
 LAYOUT = Layout(REPO)

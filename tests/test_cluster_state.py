@@ -12,10 +12,10 @@ import yaml
 from render_helpers import REPO, by_kind, load_cluster, one, pod_spec
 from validate_rules_helpers import load_text, run_rules
 
-from gitops.environments import Environment, environment_names, load_environment
-from gitops.layers import load_layers
-from gitops.layout import Layout
-from gitops.render import file_name
+from gitops.render.objects import file_name
+from gitops.repo.environments import Environment, environment_names, load_environment
+from gitops.repo.layers import load_layers
+from gitops.repo.layout import Layout
 from gitops.validation.model import Facts
 
 LAYOUT = Layout(REPO)

@@ -27,9 +27,9 @@ from delivery_helpers import (
 )
 from render_helpers import require_kustomize
 
-from gitops.environments import load_environment
-from gitops.layout import Layout
-from gitops.overlayimage import read_overlay_image
+from gitops.delivery.overlay import read_overlay_image
+from gitops.repo.environments import load_environment
+from gitops.repo.layout import Layout
 
 pytestmark = [pytest.mark.git, pytest.mark.slow]
 SOURCE = Path(os.environ.get("DELIVERY_E2E_SOURCE", REPO))
@@ -136,7 +136,7 @@ def test_refusals_change_nothing(clone, monkeypatch, capsys, tmp_path: Path) -> 
         (("bump", "dev", f"{repository}:latest"), 1, "the tag 'latest' moves"),
         (("bump", "dev", repository), 1, "has neither tag nor digest"),
         (("bump", "dev", f"{repository}@sha256:12ab"), 1, "malformed digest"),
-        (("bump", "staging", f"{repository}:1.0"), 1, "unknown environment 'staging'"),
+        (("bump", "staging", f"{repository}:1.0"), 2, "unknown environment 'staging'"),
         (("bump", "prod", f"{repository}:1.0"), 1, "prod requires images pinned by digest"),
         (("bump", "dev", "ghcr.io/someone-else/guestbook:1.0"), 1, "change image.repository"),
         (("bump", "dev", str(running)), 0, f"dev already runs {running}; nothing to do"),

@@ -8,7 +8,7 @@ import pytest
 from delivery_helpers import git, init_repo, use_git_identity
 
 from gitops.errors import GitopsError, UsageError
-from gitops.gitrepo import GitRepo
+from gitops.repo.git import GitRepo
 
 pytestmark = pytest.mark.git
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from gitops.imageref import (
+from gitops.delivery.imageref import (
     ImageRef,
     ImageRefError,
     from_kustomize_entry,

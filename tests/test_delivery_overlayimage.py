@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from gitops.environments import load_environment
+from gitops.delivery.imageref import ImageRef
+from gitops.delivery.overlay import edited_kustomization, read_entry_from_text, read_overlay_image
 from gitops.errors import ConfigError
-from gitops.imageref import ImageRef
-from gitops.layout import Layout
-from gitops.overlayimage import edited_kustomization, read_entry_from_text, read_overlay_image
+from gitops.repo.environments import load_environment
+from gitops.repo.layout import Layout
 
 FIXTURE = Path(__file__).parent / "fixtures" / "delivery" / "repo"
 DIGEST = "sha256:" + "ab" * 32

@@ -20,8 +20,8 @@ from delivery_helpers import (
 )
 
 from gitops.errors import GitopsError
-from gitops.gitrepo import GitRepo
-from gitops.layout import Layout
+from gitops.repo.git import GitRepo
+from gitops.repo.layout import Layout
 from gitops.validation.model import Finding
 
 pytestmark = pytest.mark.git
@@ -42,25 +42,23 @@ class Run:
 def findings(monkeypatch: pytest.MonkeyPatch) -> list[Finding]:
     """What the (stubbed) validator reports: the fixture repo is not meant to pass every rule."""
     found: list[Finding] = []
-    import gitops.promotion
+    import gitops.validation.repository
 
-    def require_valid(layout: Layout) -> None:
-        if found:
-            from gitops.errors import Refused
+    def validate_repository(layout: Layout, rendered: object = None) -> list[Finding]:
+        return list(found)
 
-            raise Refused("the change does not validate: " + found[0].format())
-
-    monkeypatch.setattr(gitops.promotion, "require_valid", require_valid)
+    monkeypatch.setattr(gitops.validation.repository, "validate_repository", validate_repository)
     return found
 
 
 @pytest.fixture
 def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, findings: list[Finding]) -> Path:
     use_git_identity(monkeypatch, tmp_path)
-    from gitops.render import render_all, write_rendered
+    from gitops.render import sync
+    from gitops.render.state import render_all
 
     root = copy_fixture("repo", tmp_path / "work")
-    write_rendered(Layout(root), render_all(Layout(root)))
+    sync.write(Layout(root), render_all(Layout(root)))
     return init_repo(root, origin=tmp_path / "origin.git")
 
 
@@ -92,23 +90,23 @@ def test_bump_commits_overlay_and_rendered_files_on_a_new_branch(repo: Path, run
 
 
 @pytest.mark.parametrize(
-    ("args", "message"),
+    ("args", "code", "message"),
     [
-        (("dev", f"{IMAGE}:latest"), "the tag 'latest' moves"),
-        (("dev", IMAGE), "has neither tag nor digest"),
-        (("dev", f"{IMAGE}@sha256:1234"), "malformed digest"),
-        (("dev", "ghcr.io/Example/guestbook:1"), "must be lower case"),
-        (("staging", f"{IMAGE}:1.1.0"), "unknown environment 'staging' (known: dev, prod)"),
-        (("prod", f"{IMAGE}:1.1.0"), "prod requires images pinned by digest"),
-        (("dev", "ghcr.io/other/guestbook:1.1.0"), "change image.repository in apps/guestbook"),
+        (("dev", f"{IMAGE}:latest"), 1, "the tag 'latest' moves"),
+        (("dev", IMAGE), 1, "has neither tag nor digest"),
+        (("dev", f"{IMAGE}@sha256:1234"), 1, "malformed digest"),
+        (("dev", "ghcr.io/Example/guestbook:1"), 1, "must be lower case"),
+        (("staging", f"{IMAGE}:1.1.0"), 2, "unknown environment 'staging' (known: dev, prod)"),
+        (("prod", f"{IMAGE}:1.1.0"), 1, "prod requires images pinned by digest"),
+        (("dev", "ghcr.io/other/guestbook:1.1.0"), 1, "change image.repository in apps/guestbook"),
     ],
 )
 def test_bump_refusals_change_nothing(
-    repo: Path, run: Run, args: tuple[str, str], message: str
+    repo: Path, run: Run, args: tuple[str, str], code: int, message: str
 ) -> None:
     before = state(repo)
-    code, _out, err = run("bump", *args)
-    assert code == 1
+    exit_code, _out, err = run("bump", *args)
+    assert exit_code == code
     assert message in err
     assert state(repo) == before
 
@@ -245,9 +243,10 @@ def test_promote_refuses_when_target_already_runs_it(repo: Path, run: Run) -> No
 
 
 def render_and_commit(repo: Path, message: str) -> None:
-    from gitops.render import render_all, write_rendered
+    from gitops.render import sync
+    from gitops.render.state import render_all
 
-    write_rendered(Layout(repo), render_all(Layout(repo)))
+    sync.write(Layout(repo), render_all(Layout(repo)))
     git(repo, "add", "--all")
     git(repo, "commit", "--quiet", "-m", message)
 
@@ -311,7 +310,7 @@ def test_diff_shows_the_bump_in_dev_only(repo: Path, run: Run) -> None:
     assert code == 1, err
     assert "against merge base with main" not in out
     assert out.splitlines()[0].startswith("cluster-state diff: merge base with main (")
-    assert f"changed Deployment guestbook-dev/web: image {IMAGE}:1.0.0 → {IMAGE}:1.1.0" in out
+    assert f"changed Deployment/guestbook-dev/web: image {IMAGE}:1.0.0 → {IMAGE}:1.1.0" in out
     assert "== prod: no change ==" in out
     code, out, _ = run("diff", "main", "--env", "prod", "--exit-code")
     assert code == 0

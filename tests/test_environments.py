@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from gitops.environments import environment_names, load_environment, load_environments
 from gitops.errors import ConfigError
-from gitops.layout import Layout, find_root
+from gitops.repo.environments import environment_names, load_environment, load_environments
+from gitops.repo.layout import Layout, find_root
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from gitops import fsutil
+from gitops.system import files as fsutil
 
 
 def test_atomic_write_replaces_content_and_keeps_mode(tmp_path: Path) -> None:

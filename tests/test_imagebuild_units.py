@@ -12,8 +12,12 @@ from wsgiref.simple_server import WSGIRequestHandler, make_server
 
 import pytest
 
-from gitops import cli, imagebase, imagebuild, imageprobe, imagesmoke
+from gitops import cli
 from gitops.errors import GitopsError, ToolMissing
+from gitops.image import base as imagebase
+from gitops.image import build as imagebuild
+from gitops.image import probe as imageprobe
+from gitops.image import smoke as imagesmoke
 
 # --- podman's configuration ---------------------------------------------------------------------
 

@@ -167,7 +167,7 @@ def test_a_server_that_cannot_start_raises_with_its_log(
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
-        monkeypatch.setattr(localservers, "free_port", lambda: taken.getsockname()[1])
+        monkeypatch.setattr(localservers.redis, "free_port", lambda: taken.getsockname()[1])
         with pytest.raises(GitopsError) as raised, redis_server(tmp_path / "redis"):
             pass
     message = str(raised.value)

@@ -13,10 +13,11 @@ import yaml
 from render_helpers import REPO, copy_repo, require_kustomize, snapshot
 
 from gitops.cli import main
-from gitops.environments import environment_names
-from gitops.kustomize import find_kustomize
-from gitops.layout import Layout
-from gitops.render import file_changes, render_all, render_environment, write_rendered
+from gitops.render import sync
+from gitops.render.kustomize import find_kustomize
+from gitops.render.state import render_all, render_environment
+from gitops.repo.environments import environment_names
+from gitops.repo.layout import Layout
 
 
 @pytest.fixture(autouse=True)
@@ -45,7 +46,7 @@ def test_rendering_twice_gives_the_same_bytes() -> None:
 def test_the_committed_clusters_are_a_fresh_render() -> None:
     """`nox -s render` was run and committed: what the controllers apply is what apps/ says."""
     layout = Layout(REPO)
-    stale = file_changes(layout, render_all(layout), complete=True)
+    stale = sync.changes(layout, render_all(layout))
     assert stale == [], "run `python -m gitops render`: " + ", ".join(
         f"{c.status} {layout.relative(c.path)}" for c in stale
     )
@@ -68,7 +69,7 @@ def test_every_object_kustomize_builds_is_rendered_unchanged(env: str) -> None:
 
 
 def test_each_file_starts_with_the_generated_header() -> None:
-    for env, files in render_all(Layout(REPO)).items():
+    for env, files in render_all(Layout(REPO)).files.items():
         for data in files.values():
             first = data.decode().splitlines()[0]
             assert first == (
@@ -190,5 +191,5 @@ def test_render_is_what_the_nox_session_runs(repo: Layout) -> None:
 
 def test_write_rendered_from_a_render_all_is_idempotent(repo: Layout) -> None:
     rendered = render_all(repo)
-    write_rendered(repo, rendered)
-    assert file_changes(repo, render_all(repo), complete=True) == []
+    sync.write(repo, rendered)
+    assert sync.changes(repo, render_all(repo)) == []

@@ -12,17 +12,12 @@ from render_helpers import REPO, copy_repo, snapshot
 
 from gitops.cli import main
 from gitops.errors import ConfigError, ToolMissing
-from gitops.kustomize import find_kustomize
-from gitops.layers import load_layers
-from gitops.layout import Layout
-from gitops.render import (
-    changed_files,
-    dump_object,
-    file_changes,
-    file_name,
-    parse_objects,
-    write_rendered,
-)
+from gitops.render.kustomize import find_kustomize
+from gitops.render.objects import dump_object, file_name, parse_objects
+from gitops.render.state import Rendered
+from gitops.render.sync import changes, write
+from gitops.repo.layers import load_layers
+from gitops.repo.layout import Layout
 
 DEPLOYMENT = {
     "spec": {
@@ -119,8 +114,8 @@ def test_without_a_layers_file_objects_go_straight_into_the_environment_folder(
     assert layers.names == () and layers.layer_of(DEPLOYMENT) == ""
     stream = "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: n\n"
     tool = _fake_tool(tmp_path / "bin", "kustomize", stream)
-    from gitops.kustomize import Kustomize
-    from gitops.render import render_environment
+    from gitops.render.kustomize import Kustomize
+    from gitops.render.state import render_environment
 
     files = render_environment(layout, "dev", Kustomize((str(tool), "build")))
     assert list(files) == ["namespace-n.yaml"]
@@ -164,16 +159,15 @@ def test_changes_are_added_changed_and_removed_files(tmp_path: Path) -> None:
         tmp_path,
         {"dev/app/same.yaml": "same", "dev/app/old.yaml": "old", "dev/data/edit.yaml": "before"},
     )
-    rendered = {"dev": {"app/same.yaml": b"same", "data/edit.yaml": b"after", "app/new.yaml": b"n"}}
-    found = {
-        (c.status, c.path.relative_to(tmp_path).as_posix()) for c in file_changes(layout, rendered)
-    }
+    rendered = Rendered(
+        {"dev": {"app/same.yaml": b"same", "data/edit.yaml": b"after", "app/new.yaml": b"n"}}
+    )
+    found = {(c.status, c.path.relative_to(tmp_path).as_posix()) for c in changes(layout, rendered)}
     assert found == {
         ("added", "clusters/dev/app/new.yaml"),
         ("changed", "clusters/dev/data/edit.yaml"),
         ("removed", "clusters/dev/app/old.yaml"),
     }
-    assert len(changed_files(layout, rendered)) == 3
 
 
 def test_writing_makes_clusters_equal_to_the_render_and_removes_emptied_folders(
@@ -182,32 +176,33 @@ def test_writing_makes_clusters_equal_to_the_render_and_removes_emptied_folders(
     layout = _layout_with(
         tmp_path, {"dev/old/gone.yaml": "x", "dev/app/keep.yaml": "k", "prod/app/p.yaml": "p"}
     )
-    rendered = {"dev": {"app/keep.yaml": b"k", "data/new.yaml": b"n"}}
-    written = write_rendered(layout, rendered)
-    assert sorted(p.relative_to(tmp_path).as_posix() for p in written) == [
+    rendered = Rendered({"dev": {"app/keep.yaml": b"k", "data/new.yaml": b"n"}})
+    written = write(layout, rendered)
+    assert sorted(c.path.relative_to(tmp_path).as_posix() for c in written) == [
         "clusters/dev/data/new.yaml",
         "clusters/dev/old/gone.yaml",
     ]
     assert snapshot(tmp_path / "clusters" / "dev") == {"app/keep.yaml": b"k", "data/new.yaml": b"n"}
     assert not (tmp_path / "clusters" / "dev" / "old").exists()
     assert (tmp_path / "clusters" / "prod" / "app" / "p.yaml").read_text() == "p"  # not rendered
-    assert file_changes(layout, rendered) == []
-    assert write_rendered(layout, rendered) == []
+    assert changes(layout, rendered) == []
+    assert write(layout, rendered) == []
 
 
 def test_a_complete_render_removes_environments_that_no_longer_exist(tmp_path: Path) -> None:
     layout = _layout_with(tmp_path, {"dev/app/a.yaml": "a", "qa/app/b.yaml": "b", "README": "r"})
-    rendered = {"dev": {"app/a.yaml": b"a"}}
-    assert file_changes(layout, rendered) == []
-    assert [c.status for c in file_changes(layout, rendered, complete=True)] == ["removed"]
-    write_rendered(layout, rendered, complete=True)
+    partial = Rendered({"dev": {"app/a.yaml": b"a"}})
+    assert changes(layout, partial) == []
+    complete = Rendered({"dev": {"app/a.yaml": b"a"}}, complete=True)
+    assert [c.status for c in changes(layout, complete)] == ["removed"]
+    write(layout, complete)
     assert not (tmp_path / "clusters" / "qa").exists()
     assert (tmp_path / "clusters" / "README").exists()  # only environment folders are render's
 
 
 def test_written_files_keep_the_usual_permissions(tmp_path: Path) -> None:
     layout = Layout(tmp_path)
-    write_rendered(layout, {"dev": {"app/a.yaml": b"a"}})
+    write(layout, Rendered({"dev": {"app/a.yaml": b"a"}}))
     mode = stat.S_IMODE((tmp_path / "clusters/dev/app/a.yaml").stat().st_mode)
     assert mode == 0o644
 
@@ -270,7 +265,7 @@ def test_a_failing_build_names_the_overlay_and_says_why(tmp_path: Path) -> None:
         "#!/bin/sh\necho 'Error: accumulating resources: missing.yaml' >&2\nexit 1\n"
     )
     failing.chmod(0o755)
-    from gitops.kustomize import Kustomize
+    from gitops.render.kustomize import Kustomize
 
     with pytest.raises(ConfigError) as caught:
         Kustomize((str(failing), "build")).build(tmp_path, "apps/guestbook/overlays/prod")
@@ -285,13 +280,13 @@ def test_two_objects_for_one_file_are_refused(tmp_path: Path) -> None:
     tool = _fake_tool(
         tmp_path / "bin", "kustomize", service.format("a") + "---\n" + service.format("b")
     )
-    from gitops.kustomize import Kustomize
-    from gitops.render import render_environment
+    from gitops.render.kustomize import Kustomize
+    from gitops.render.state import render_environment
 
     with pytest.raises(ConfigError) as caught:
         render_environment(layout, "dev", Kustomize((str(tool), "build")))
     assert caught.value.message == (
-        "Service a/web and Service b/web would both be written to "
+        "Service/a/web and Service/b/web would both be written to "
         "clusters/dev/app/service-web.yaml; rename one of them"
     )
     assert caught.value.path == Path("apps/guestbook/overlays/dev")

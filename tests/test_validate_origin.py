@@ -15,11 +15,12 @@ from render_helpers import copy_repo, require_kustomize, snapshot
 
 from gitops import cli
 from gitops.errors import ConfigError
-from gitops.kustomize import Kustomize
-from gitops.layout import Layout
-from gitops.render import file_changes, render_all, write_rendered
-from gitops.validation.engine import validate_repository
+from gitops.render import sync
+from gitops.render.kustomize import Kustomize
+from gitops.render.state import render_all
+from gitops.repo.layout import Layout
 from gitops.validation.model import Finding, Location
+from gitops.validation.repository import validate_repository
 
 FIXTURES = Path(__file__).parent / "fixtures"
 FIXTURE = FIXTURES / "validate-origin"
@@ -58,7 +59,7 @@ def line_of(root: Path, relative: str, needle: str) -> int:
 
 def render_and_validate(root: Path) -> list[Finding]:
     layout = Layout(root)
-    write_rendered(layout, render_all(layout), complete=True)
+    sync.write(layout, render_all(layout))
     return validate_repository(layout)
 
 
@@ -212,7 +213,7 @@ def test_a_clean_environment_costs_no_origin_build(repo: Path, monkeypatch) -> N
 def test_json_and_sarif_keep_the_rendered_location(repo: Path, monkeypatch, capsys) -> None:
     edit(repo, BASE, "runAsUser: 10001", "runAsUser: 0")
     layout = Layout(repo)
-    write_rendered(layout, render_all(layout), complete=True)
+    sync.write(layout, render_all(layout))
     monkeypatch.chdir(repo)
     assert cli.main(["validate", "--format", "json"]) == 1
     document = json.loads(capsys.readouterr().out)
@@ -257,13 +258,13 @@ def test_this_repository_an_error_in_the_base_and_the_prod_digest(tmp_path: Path
     digest = [line for line in prod.splitlines(keepends=True) if "digest: sha256:" in line]
     assert len(digest) == 1
     (tmp_path / overlay).write_text(prod.replace(digest[0], ""), encoding="utf-8")
-    write_rendered(layout, render_all(layout), complete=True)
+    sync.write(layout, render_all(layout))
     before = snapshot(tmp_path)
 
     findings = validate_repository(layout)
 
     assert snapshot(tmp_path) == before
-    assert file_changes(layout, render_all(layout), complete=True) == []
+    assert sync.changes(layout, render_all(layout)) == []
     line = line_of(tmp_path, base, "runAsNonRoot: false")
     assert [(f.object, f.path, f.line) for f in findings if f.rule == "GB401"] == [
         ("Deployment/guestbook-dev/guestbook-web", base, line),

@@ -8,17 +8,15 @@ need no kustomize; the real render is exercised by `test_validate_this_repositor
 from __future__ import annotations
 
 import shutil
-import sys
-import types
 from pathlib import Path
 
 import pytest
 
-import gitops
 from gitops.errors import ConfigError, ToolMissing
-from gitops.layout import Layout
-from gitops.validation.engine import validate_repository
+from gitops.render import state as render_state
+from gitops.repo.layout import Layout
 from gitops.validation.model import Finding
+from gitops.validation.repository import validate_repository
 
 FIXTURE = Path(__file__).parent / "fixtures" / "validate-repo"
 DEVICE_CLASS = (
@@ -45,10 +43,8 @@ def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     root = tmp_path / "repo"
     shutil.copytree(FIXTURE, root)
     shutil.copytree(root / "rendered", root / "clusters")
-    module = types.ModuleType("gitops.render")
-    module.render_environment = fake_render  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "gitops.render", module)
-    monkeypatch.setattr(gitops, "render", module, raising=False)
+    monkeypatch.setattr(render_state, "render_environment", fake_render)
+    monkeypatch.setattr(render_state, "find_kustomize", lambda: None)
     return root
 
 

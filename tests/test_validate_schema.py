@@ -6,10 +6,11 @@ from __future__ import annotations
 import pytest
 
 from gitops.errors import ConfigError
-from gitops.validation import apiversions, schema
 from gitops.validation.loader import load_text
 from gitops.validation.model import Facts
-from gitops.validation.schemacheck import SchemaCheck
+from gitops.validation.schema import apiversions
+from gitops.validation.schema import release as schema
+from gitops.validation.schema.check import SchemaCheck
 
 WIDGET_CRD = """\
 apiVersion: apiextensions.k8s.io/v1

@@ -10,9 +10,10 @@ import pytest
 from render_helpers import REPO, require_kustomize
 
 from gitops import cli
-from gitops.layout import Layout
-from gitops.validation.engine import validate_paths, validate_repository
+from gitops.repo.layout import Layout
+from gitops.validation.engine import validate_paths
 from gitops.validation.model import Facts
+from gitops.validation.repository import validate_repository
 
 GOOD = Path(__file__).parent / "fixtures" / "validate-rules" / "good" / "guestbook.yaml"
 

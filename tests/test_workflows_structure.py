@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from gitops.diffreport import MARKER
+from gitops.diff.report import MARKER
 
 ROOT = Path(__file__).resolve().parents[1]
 WORKFLOWS = ROOT / ".github" / "workflows"

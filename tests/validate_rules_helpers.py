@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from gitops.environments import SecretSource
+from gitops.repo.environments import SecretSource
 from gitops.validation.loader import load_text as load
 from gitops.validation.model import Context, Facts, FieldPath, Manifest, pod_view
 from gitops.validation.registry import all_rules

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from gitops.branchchange import Outcome
+from gitops.delivery.branch import Outcome
 
 
 def add_publish_arguments(parser: argparse.ArgumentParser) -> None:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import argparse
 
 from gitops.commands._delivery import add_publish_arguments, report
-from gitops.layout import Layout, find_root
+from gitops.repo.layout import Layout, find_root
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -27,7 +27,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from gitops.promotion import bump
+    from gitops.delivery.bump import bump
 
     outcome = bump(
         Layout(find_root()),

@@ -17,7 +17,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from gitops.layout import Layout, find_root
+from gitops.repo.layout import Layout, find_root
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -34,8 +34,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from gitops.diffbase import cluster_diff
-    from gitops.diffreport import format_markdown, format_text
+    from gitops.diff.report import format_markdown, format_text
+    from gitops.diff.sides import cluster_diff
 
     layout = Layout(find_root())
     result = cluster_diff(layout, args.base, args.env)

@@ -23,7 +23,7 @@ from __future__ import annotations
 import argparse
 
 from gitops.errors import ConfigError, GitopsError, UsageError
-from gitops.layout import Layout, find_root
+from gitops.repo.layout import Layout, find_root
 
 SERVICE = ("services", "guestbook")
 
@@ -51,7 +51,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from gitops import imagebase, imagebuild, imagesmoke
+    from gitops.image import base as imagebase
+    from gitops.image import build as imagebuild
+    from gitops.image import smoke as imagesmoke
 
     layout = Layout(find_root())
     context = layout.root.joinpath(*SERVICE)
@@ -105,7 +107,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _default_tag(layout: Layout) -> str:
-    from gitops.imagebuild import git_short_sha
+    from gitops.image.build import git_short_sha
 
     try:
         return f"localhost/guestbook:{git_short_sha(layout.root, ['/'.join(SERVICE)])}"

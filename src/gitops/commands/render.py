@@ -1,8 +1,10 @@
 """Render apps/guestbook/overlays/<env> into clusters/<env>/ (one object per file, by layer).
 
 kustomize builds each overlay (a `kustomize` binary when there is one, else `kubectl kustomize`);
-every environment is rendered in memory first, so a failure changes no file. Files of objects
-that no longer exist are deleted.
+every environment is rendered in memory first, so a failure changes no file. clusters/<env>/
+belongs to the render: any file in it that the render does not produce (an object deleted from
+apps/, and as much a `.keep` or a README) is stale, listed by --check, deleted by render and
+reported by validate (GB501), the three by one check. Files directly in clusters/ are left alone.
 
     nox -s render                      every environment
     nox -s render -- dev               only dev (several names: several environments)
@@ -16,8 +18,12 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
 
-from gitops.layout import Layout, find_root
+from gitops.repo.layout import Layout, find_root
+
+if TYPE_CHECKING:
+    from gitops.render.sync import FileChange
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -32,40 +38,34 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from gitops.kustomize import find_kustomize
-    from gitops.render import file_changes, render_all, render_environment, write_rendered
+    from gitops.render import sync
+    from gitops.render.state import render_all
 
     layout = Layout(find_root())
-    if args.envs:
-        kustomize = find_kustomize()
-        names = list(dict.fromkeys(args.envs))
-        rendered = {env: render_environment(layout, env, kustomize) for env in names}
-    else:
-        rendered = render_all(layout)
-    complete = not args.envs
-    changes = file_changes(layout, rendered, complete=complete)
-    counts = ", ".join(f"{env}: {len(files)} objects" for env, files in rendered.items())
+    rendered = render_all(layout, args.envs or None)
+    changes = sync.changes(layout, rendered)
     if not args.check:
-        write_rendered(layout, rendered, complete=complete)
+        sync.write(layout, rendered)
     for change in changes:
         print(f"{change.status}: {layout.relative(change.path).as_posix()}")
     if args.check and changes:
         print(
-            f"{len(changes)} file(s) of clusters/ differ from a fresh render ({counts}); run "
-            "`nox -s render` (python -m gitops render) and commit the result",
+            f"{len(changes)} file(s) of clusters/ differ from a fresh render "
+            f"({rendered.counts()}); run `nox -s render` (python -m gitops render) and commit "
+            "the result",
             file=sys.stderr,
         )
         return 1
     if args.check:
-        print(f"clusters/ is up to date ({counts})")
+        print(f"clusters/ is up to date ({rendered.counts()})")
     elif changes:
-        print(f"rendered ({counts}): {_tally(changes)}")
+        print(f"rendered ({rendered.counts()}): {_tally(changes)}")
     else:
-        print(f"rendered ({counts}): nothing changed")
+        print(f"rendered ({rendered.counts()}): nothing changed")
     return 0
 
 
-def _tally(changes: list) -> str:
+def _tally(changes: list[FileChange]) -> str:
     parts = []
     for status in ("added", "changed", "removed"):
         number = sum(1 for change in changes if change.status == status)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import argparse
 
 from gitops.commands._delivery import add_publish_arguments, report
-from gitops.layout import Layout, find_root
+from gitops.repo.layout import Layout, find_root
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -24,7 +24,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from gitops.promotion import rollback
+    from gitops.delivery.rollback import rollback
 
     outcome = rollback(
         Layout(find_root()),

@@ -24,7 +24,7 @@ import sys
 from pathlib import Path
 
 from gitops.errors import UsageError
-from gitops.fsutil import atomic_write
+from gitops.system.files import atomic_write
 from gitops.validation.model import DEFAULT_KUBERNETES_VERSION
 
 FORMATS = ("text", "json", "sarif")
@@ -85,8 +85,9 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _validate(args: argparse.Namespace) -> list:
-    from gitops.validation.engine import validate_paths, validate_repository
+    from gitops.validation.engine import validate_paths
     from gitops.validation.model import Facts
+    from gitops.validation.repository import validate_repository
 
     given = [args.kubernetes_version, args.require_digests or None, args.namespace]
     if not args.paths:
@@ -95,7 +96,7 @@ def _validate(args: argparse.Namespace) -> list:
                 "--kubernetes-version, --require-digests, --namespace and --custom-resource apply "
                 "to PATH mode; each environment declares its own in environment.yaml"
             )
-        from gitops.layout import Layout, find_root
+        from gitops.repo.layout import Layout, find_root
 
         return validate_repository(Layout(find_root()))
     version = args.kubernetes_version or DEFAULT_KUBERNETES_VERSION

@@ -1,39 +1,38 @@
 """The validator: load every file once, check schemas, feed the rules, apply suppressions.
 
-    validate_repository(layout)      committed clusters/ == a fresh render (GB501), every
-                                     environment against its own facts, and bootstrap/
     validate_paths(paths, facts)     plain manifests (files or folders), as one set
+    check_manifests(manifests, facts)  one set of loaded objects (one environment)
 
-Findings come back sorted by path, line and rule, without duplicates. Paths are relative to the
-repository root (repository mode) or to the working directory (PATH mode) where possible. In
-repository mode a finding about an object names the file of apps/ it came from where that is
-certain, with the rendered file of clusters/ kept beside it (`gitops.validation.origins`).
-Configuration problems (facts, an unsupported Kubernetes version, a missing kustomize) raise
-`ConfigError`; everything wrong with the manifests themselves is a finding.
+Repository mode (`gitops.validation.repository`) builds on these. Findings come back sorted by
+path, line and rule, without duplicates; paths are relative to the working directory where
+possible. Configuration problems (an unsupported Kubernetes version, say) raise `ConfigError`;
+everything wrong with the manifests themselves is a finding.
 """
 
 from __future__ import annotations
 
 import gc
 from collections.abc import Iterator, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from gitops.environments import Environment, load_environments
-from gitops.errors import GitopsError, ToolMissing
-from gitops.layout import Layout
-from gitops.validation import origins, repository
 from gitops.validation.dispatch import run_rules
-from gitops.validation.files import collect_files, shown_path, yaml_files
-from gitops.validation.loader import NO_OBJECT, field_lines, load_bytes, load_file
-from gitops.validation.model import SUPPRESS_PREFIX, Facts, FieldPath, Finding, Issue, Manifest
-from gitops.validation.origins import Located
+from gitops.validation.files import collect_files, shown_path
+from gitops.validation.loader import NO_OBJECT, load_file
+from gitops.validation.model import (
+    SUPPRESS_PREFIX,
+    Facts,
+    FieldPath,
+    Finding,
+    Issue,
+    Located,
+    Manifest,
+)
 from gitops.validation.registry import all_rules
-from gitops.validation.schemacheck import SchemaCheck
+from gitops.validation.schema.check import SchemaCheck
 
-__all__ = ["Facts", "FactsSource", "check_manifests", "validate_paths", "validate_repository"]
+__all__ = ["Facts", "FactsSource", "check_manifests", "validate_paths"]
 
 
 @dataclass(frozen=True)
@@ -52,7 +51,7 @@ class FactsSource:
 
 
 @contextmanager
-def _gc_paused() -> Iterator[None]:
+def gc_paused() -> Iterator[None]:
     """Validation builds a few million small acyclic objects; the cyclic collector would scan
     them again and again (half the run time) for nothing it could free. Reference counting frees
     them all the same. The survivors (the rules' index cache, the findings) are moved to the
@@ -70,7 +69,7 @@ def _gc_paused() -> Iterator[None]:
 def validate_paths(paths: Sequence[Path], facts: Facts) -> list[Finding]:
     """Validate plain manifests: files, or folders (their .yaml/.yml files), as one set."""
     files = collect_files(paths)
-    with _gc_paused():
+    with gc_paused():
         manifests: list[Manifest] = []
         findings: list[Finding] = []
         for path in files:
@@ -85,10 +84,10 @@ def check_manifests(
     manifests: list[Manifest], facts: Facts, source: FactsSource | None = None
 ) -> list[Finding]:
     """Schema and every rule for one set of objects (one environment), suppressions applied."""
-    return [item.finding for item in _check(manifests, facts, source)]
+    return [item.finding for item in check_located(manifests, facts, source)]
 
 
-def _check(
+def check_located(
     manifests: list[Manifest], facts: Facts, source: FactsSource | None = None
 ) -> list[Located]:
     """`check_manifests`, each finding with the object and field path it is about."""
@@ -98,9 +97,9 @@ def _check(
     suppressed, findings = _suppressions(manifests, rules)
     for manifest in manifests:
         for rule_id, issue in schema.check(manifest):
-            findings.append(_finding(rules[rule_id].id, rules[rule_id].severity, issue, source))
+            findings.append(to_finding(rules[rule_id].id, rules[rule_id].severity, issue, source))
     for rule_obj, issue in run_rules(manifests, facts, rules):
-        findings.append(_finding(rule_obj.id, issue.severity or rule_obj.severity, issue, source))
+        findings.append(to_finding(rule_obj.id, issue.severity or rule_obj.severity, issue, source))
     return [
         item
         for item in findings
@@ -109,7 +108,7 @@ def _check(
     ]
 
 
-def _finding(rule_id: str, severity: str, issue: Issue, source: FactsSource) -> Located:
+def to_finding(rule_id: str, severity: str, issue: Issue, source: FactsSource) -> Located:
     manifest = issue.manifest
     if manifest is None:
         path, line, obj = source.path, source.line_of(issue.path), source.object
@@ -156,129 +155,6 @@ def finish(findings: list[Finding]) -> list[Finding]:
     return sorted(set(findings), key=lambda f: (f.path, f.line, f.rule, f.object, f.message))
 
 
-# ---- the repository ---------------------------------------------------------------------------
-
-
-def validate_repository(
-    layout: Layout, rendered: Mapping[str, Mapping[str, bytes]] | None = None
-) -> list[Finding]:
-    """Render check, every environment against its facts, and bootstrap/.
-
-    `rendered` ({env: {path: bytes}}) skips rendering when the caller just rendered (bump,
-    promote); by default every environment is rendered afresh, concurrently.
-    """
-    environments = load_environments(layout)
-    names = [env.name for env in environments]
-    findings: list[Finding] = []
-    if rendered is None:
-        rendered, failures = render_concurrently(layout, environments)
-        findings.extend(failures)
-    with _gc_paused():
-        findings.extend(repository.sync_findings(layout, rendered, names))
-        checked = {
-            env.name: _check_environment(layout, env, rendered[env.name])
-            for env in environments
-            if env.name in rendered
-        }
-        overlays = {env.name: env.overlay_dir for env in environments}
-        findings.extend(origins.attribute_environments(layout, overlays, checked))
-        folders = repository.rendered_folders(layout, rendered)
-        findings.extend(_check_bootstrap(layout, environments, folders))
-        return finish(findings)
-
-
-def render_concurrently(
-    layout: Layout, environments: list[Environment]
-) -> tuple[dict[str, dict[str, bytes]], list[Finding]]:
-    """Render every environment (kustomize runs in parallel); a failed one becomes GB503."""
-    from gitops import render
-
-    def one(env: Environment) -> dict[str, bytes] | GitopsError:
-        try:
-            return render.render_environment(layout, env.name)
-        except ToolMissing:
-            raise
-        except GitopsError as exc:
-            return exc
-
-    with ThreadPoolExecutor(max_workers=max(1, min(4, len(environments)))) as pool:
-        results = list(pool.map(one, environments))
-    rendered: dict[str, dict[str, bytes]] = {}
-    failures: list[Finding] = []
-    for env, result in zip(environments, results, strict=True):
-        if isinstance(result, GitopsError):
-            overlay = layout.relative(env.overlay_dir / "kustomization.yaml").as_posix()
-            path = layout.relative(result.path).as_posix() if result.path else overlay
-            message = f"environment {env.name} does not render: {result.message}"
-            failures.append(
-                Finding(
-                    path, result.line or 1, "error", "GB503", f"environment/{env.name}", message
-                )
-            )
-        else:
-            rendered[env.name] = result
-    return rendered, failures
-
-
-def _check_environment(
-    layout: Layout, env: Environment, files: Mapping[str, bytes]
-) -> list[Located]:
-    """Every object of one environment against its facts (findings at the rendered files)."""
-    base = layout.relative(layout.cluster_dir(env.name)).as_posix()
-    manifests: list[Manifest] = []
-    findings: list[Located] = []
-    for name, data in sorted(files.items()):
-        loaded = load_bytes(data, f"{base}/{name}")
-        manifests.extend(loaded.manifests)
-        findings.extend(Located(f, None, ()) for f in loaded.findings)
-    facts_text = env.facts_file.read_text(encoding="utf-8")
-    source = FactsSource(
-        layout.relative(env.facts_file).as_posix(),
-        field_lines(facts_text),
-        f"environment/{env.name}",
-    )
-    findings.extend(_check(manifests, Facts.from_environment(env), source))
-    return findings
-
-
-def _check_bootstrap(
-    layout: Layout, environments: list[Environment], folders: set[str]
-) -> list[Finding]:
-    """The controllers' entry points: each folder of bootstrap/ is one cluster's set, checked
-    with the Kubernetes version of the environment its path names (else the oldest one)."""
-    folder = layout.bootstrap_dir
-    if not folder.is_dir():
-        return []
-    by_name = {env.name: env for env in environments}
-    oldest = min((env.kubernetes_version for env in environments), key=_minor, default=None)
-    groups: dict[Path, list[Path]] = {}
-    for path in yaml_files(folder):
-        groups.setdefault(path.parent, []).append(path)
-    findings: list[Finding] = []
-    for group, files in sorted(groups.items()):
-        manifests: list[Manifest] = []
-        for path in files:
-            loaded = load_file(path, layout.relative(path).as_posix())
-            manifests.extend(loaded.manifests)
-            findings.extend(loaded.findings)
-        env = next((by_name[p] for p in reversed(group.parts) if p in by_name), None)
-        version = env.kubernetes_version if env else oldest
-        facts = Facts(environment="bootstrap", secrets=None)
-        facts = replace(facts, kubernetes_version=version) if version else facts
-        checked = check_manifests(manifests, facts)
-        for manifest in manifests:
-            for issue in repository.bootstrap_path_issues(manifest, layout, folders):
-                checked.append(_finding("GB502", "error", issue, FactsSource()).finding)
-        findings.extend(_apply_suppressions(checked, manifests))
-    return findings
-
-
-def _apply_suppressions(findings: list[Finding], manifests: list[Manifest]) -> list[Finding]:
+def apply_suppressions(findings: list[Finding], manifests: list[Manifest]) -> list[Finding]:
     suppressed, _ = _suppressions(manifests, all_rules())
     return [f for f in findings if f.rule not in suppressed.get((f.path, f.object), ())]
-
-
-def _minor(version: str) -> int:
-    from gitops.validation.apiversions import minor
-
-    return minor(version)

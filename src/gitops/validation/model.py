@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
-from gitops.environments import Environment, SecretSource
+from gitops.repo.environments import Environment, SecretSource
 
 Severity = Literal["error", "warning"]
 FieldPath = tuple[str | int, ...]
@@ -124,6 +124,14 @@ class Issue:
     path: FieldPath
     message: str
     severity: Severity | None = None  # None: the rule's own severity
+
+
+class Located(NamedTuple):
+    """A finding with what it is about: the rendered object and the field path in it."""
+
+    finding: Finding
+    manifest: Manifest | None
+    path: FieldPath
 
 
 @dataclass(frozen=True)

@@ -32,14 +32,14 @@ from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 import yaml
 
 from gitops.errors import GitopsError
-from gitops.layout import Layout
+from gitops.repo.layout import Layout
 from gitops.validation.loader import Loaded, load_file
-from gitops.validation.model import FieldPath, Finding, Location, Manifest
+from gitops.validation.model import FieldPath, Finding, Located, Location, Manifest
 
 ORIGIN = "config.kubernetes.io/origin"
 LOCAL_CONFIG = "config.kubernetes.io/local-config"
@@ -48,14 +48,6 @@ _MISSING = object()
 
 Identity = tuple[str, str, str, str]  # apiVersion, kind, namespace, name (after the build)
 SourceCache = dict[Path, Loaded]
-
-
-class Located(NamedTuple):
-    """A finding with what it is about: the rendered object and the field path in it."""
-
-    finding: Finding
-    manifest: Manifest | None
-    path: FieldPath
 
 
 @dataclass(frozen=True)
@@ -115,7 +107,7 @@ def environment_origins(layout: Layout, overlay: Path, cache: SourceCache) -> Or
     """Build `overlay` with origin annotations and pair its objects with their documents.
 
     `cache` keeps the source files loaded across environments (they share the base)."""
-    from gitops.kustomize import find_kustomize
+    from gitops.render.kustomize import find_kustomize
 
     try:
         stream, wrapper = find_kustomize().build_with_origins(overlay, layout.relative(overlay))

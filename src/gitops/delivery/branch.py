@@ -18,8 +18,8 @@ from types import TracebackType
 from typing import Any
 
 from gitops.errors import GitopsError, Refused, UsageError
-from gitops.gitrepo import GitRepo, open_pull_request, require_gh
-from gitops.layout import Layout
+from gitops.repo.git import GitRepo, open_pull_request, require_gh
+from gitops.repo.layout import Layout
 
 
 @dataclass

@@ -10,10 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from gitops.diff import EnvironmentDiff, Rendered, diff_renders
+from gitops.diff.objects import EnvironmentDiff, diff_renders
 from gitops.errors import GitopsError, UsageError
-from gitops.gitrepo import GitRepo
-from gitops.layout import Layout
+from gitops.render.state import Rendered, render_all
+from gitops.repo.git import GitRepo
+from gitops.repo.layout import Layout
 
 DEFAULT_BASES = ("main", "origin/main")
 
@@ -43,9 +44,14 @@ def default_base(repo: GitRepo) -> tuple[str, str]:
 
 
 def cluster_diff(
-    layout: Layout, base: str | None = None, envs: list[str] | None = None
+    layout: Layout,
+    base: str | None = None,
+    envs: list[str] | None = None,
+    *,
+    head: Rendered | None = None,
 ) -> ClusterDiff:
-    """Render `base` (a git ref; default: see `default_base`) and the work tree; compare them."""
+    """Render `base` (a git ref; default: see `default_base`) and compare it with `head`, the
+    work tree's render (made here unless the caller has just made it)."""
     repo = GitRepo(layout.root)
     if not repo.is_repository():
         raise UsageError(f"{layout.root} is not a git repository: the diff needs a BASE commit")
@@ -55,25 +61,27 @@ def cluster_diff(
         label, commit = base, repo.resolve(base)
     label = f"{label} ({commit[:10]})"
     before = render_at(repo, layout, commit, label)
-    after = _render_all(layout)
+    after = head if head is not None else render_all(layout)
     if envs:
-        unknown = sorted(set(envs) - set(before) - set(after))
+        known = sorted(set(before.files) | set(after.files))
+        unknown = sorted(set(envs) - set(known))
         if unknown:
-            known = ", ".join(sorted(set(before) | set(after))) or "none"
-            raise UsageError(f"unknown environment(s) {', '.join(unknown)} (known: {known})")
+            raise UsageError(
+                f"unknown environment(s) {', '.join(unknown)} (known: {', '.join(known) or 'none'})"
+            )
     chosen = sorted(set(envs)) if envs else None
     return ClusterDiff(label, diff_renders(before, after, chosen))
 
 
 def render_at(repo: GitRepo, layout: Layout, commit: str, label: str) -> Rendered:
-    """Every environment as the tree of `commit` renders it ({} if it has no overlays)."""
+    """Every environment as the tree of `commit` renders it (none if it has no overlays)."""
     prefix = _prefix(repo, layout)
     with repo.exported_tree(commit) as tree:
         past = Layout(tree / prefix)
         if not past.overlays_dir.is_dir():
-            return {}
+            return Rendered(files={}, complete=True)
         try:
-            return _render_all(past)
+            return render_all(past)
         except GitopsError as exc:
             message = f"rendering the base {label}: {exc.message}"
             raise type(exc)(message, path=exc.path, line=exc.line) from None
@@ -85,9 +93,3 @@ def _prefix(repo: GitRepo, layout: Layout) -> Path:
         return layout.root.resolve().relative_to(top)
     except ValueError:
         return Path()
-
-
-def _render_all(layout: Layout) -> Rendered:
-    from gitops.render import render_all
-
-    return render_all(layout)

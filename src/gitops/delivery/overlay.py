@@ -18,10 +18,15 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError
 
-from gitops.configyaml import load_config_yaml
-from gitops.environments import Environment
+from gitops.delivery.imageref import (
+    ImageRef,
+    ImageRefError,
+    from_kustomize_entry,
+    to_kustomize_fields,
+)
 from gitops.errors import ConfigError
-from gitops.imageref import ImageRef, ImageRefError, from_kustomize_entry, to_kustomize_fields
+from gitops.repo.configyaml import load_config_yaml
+from gitops.repo.environments import Environment
 
 KUSTOMIZATION_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 IMAGE_KEYS = ("newName", "newTag", "digest")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from gitops.diff import EnvironmentDiff, ObjectChange
+from gitops.diff.objects import EnvironmentDiff, ObjectChange
 
 MARKER = "<!-- gitops-diff -->"
 """Hidden first line of the PR comment, so a workflow finds and updates its own comment."""

@@ -15,8 +15,9 @@ import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
+from gitops import Say
 from gitops.errors import GitopsError
-from gitops.imagebuild import image_exists, require_root_for, require_tool, run_tool
+from gitops.image.build import image_exists, require_root_for, require_tool, run_tool
 
 BASE_IMAGE = "localhost/python-base:bookworm"
 RELEASE = "bookworm"
@@ -119,21 +120,21 @@ def install_ca_bundle(root: Path, bundle: Path = HOST_CA_BUNDLE) -> bool:
     return True
 
 
-def ensure_base_image(podman: str, *, ref: str = BASE_IMAGE, log=print) -> str:
+def ensure_base_image(podman: str, *, ref: str = BASE_IMAGE, say: Say = print) -> str:
     """Make the stand-in base image unless it exists already (about 40 s); return its ref."""
     if image_exists(podman, ref):
-        log(f"base: {ref} exists (cached; `podman rmi {ref}` to rebuild it)")
+        say(f"base: {ref} exists (cached; `podman rmi {ref}` to rebuild it)")
         return ref
     debootstrap = require_tool("debootstrap")
     require_root_for(f"making {ref} with debootstrap")
     mirror = apt_mirror()
-    log(f"base: debootstrap {RELEASE} from {mirror} (+ {', '.join(PACKAGES)})")
+    say(f"base: debootstrap {RELEASE} from {mirror} (+ {', '.join(PACKAGES)})")
     with tempfile.TemporaryDirectory(prefix="gitops-rootfs-") as tmp:
         root = Path(tmp) / "rootfs"
         run_tool(debootstrap_command(debootstrap, root, mirror), what="debootstrap", timeout=900)
         trim_rootfs(root)
         if not install_ca_bundle(root):
-            log(f"base: {HOST_CA_BUNDLE} not found; keeping Debian's CA bundle")
+            say(f"base: {HOST_CA_BUNDLE} not found; keeping Debian's CA bundle")
         tar = subprocess.Popen(["tar", "-C", str(root), "-c", "."], stdout=subprocess.PIPE)
         try:
             run_tool(import_command(podman, ref), what=f"podman import {ref}", stdin=tar.stdout)
@@ -142,5 +143,5 @@ def ensure_base_image(podman: str, *, ref: str = BASE_IMAGE, log=print) -> str:
                 tar.stdout.close()
             if tar.wait() != 0:
                 raise GitopsError(f"tar of the debootstrap root failed (exit {tar.returncode})")
-    log(f"base: {ref} made")
+    say(f"base: {ref} made")
     return ref

@@ -29,8 +29,8 @@ from typing import Any
 import jsonschema_rs
 
 from gitops.errors import ConfigError
-from gitops.validation.apiversions import minor
-from gitops.validation.schemamessages import Problem, required_from_message
+from gitops.validation.schema.apiversions import minor
+from gitops.validation.schema.messages import Problem, required_from_message
 
 
 def _schemas_dir() -> Path:

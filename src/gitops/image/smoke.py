@@ -12,13 +12,14 @@ import secrets
 import subprocess
 import tempfile
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from gitops import Say
 from gitops.errors import GitopsError
-from gitops.imagebuild import run_tool
-from gitops.imageprobe import free_port, http_request, post_and_read_back
+from gitops.image.build import run_tool
+from gitops.image.probe import free_port, http_request, post_and_read_back
 
 RUN_AS = "10001"  # the UID the manifests run the image as (runAsUser)
 READY_TIMEOUT = 90.0
@@ -143,7 +144,7 @@ def wait_ready(podman: str, name: str, port: int, timeout: float = READY_TIMEOUT
 
 
 @contextlib.contextmanager
-def _servers(log: Callable[[str], None]) -> Iterator[tuple[str, str]]:
+def _servers(say: Say) -> Iterator[tuple[str, str]]:
     try:
         from gitops.localservers import postgres_server, redis_server
     except ImportError as exc:
@@ -153,26 +154,24 @@ def _servers(log: Callable[[str], None]) -> Iterator[tuple[str, str]]:
         (root / "postgres").mkdir()
         (root / "redis").mkdir()
         with postgres_server(root / "postgres") as pg, redis_server(root / "redis") as redis:
-            log("smoke: PostgreSQL and Redis started on loopback")
+            say("smoke: PostgreSQL and Redis started on loopback")
             yield pg.url, redis.url
 
 
-def smoke_test(
-    podman: str, image: str, *, keep: bool = False, log: Callable[[str], None] = print
-) -> SmokeReport:
+def smoke_test(podman: str, image: str, *, keep: bool = False, say: Say = print) -> SmokeReport:
     name = f"guestbook-smoke-{secrets.token_hex(4)}"
     port = free_port()
-    with _servers(log) as (database_url, redis_url):
+    with _servers(say) as (database_url, redis_url):
         env = app_environment(database_url=database_url, redis_url=redis_url, port=port)
         run_tool(migrate_command(podman, image, env), what="migrate in the image", timeout=300)
-        log(f"smoke: migrate ran as UID {RUN_AS} on a read-only root")
+        say(f"smoke: migrate ran as UID {RUN_AS} on a read-only root")
         run_tool(start_command(podman, image, name, env), what="podman run")
         try:
             ready = wait_ready(podman, name, port)
-            log(f"smoke: /readyz answered 200 after {ready:.1f}s on port {port}")
+            say(f"smoke: /readyz answered 200 after {ready:.1f}s on port {port}")
             message = f"smoke test {secrets.token_hex(6)}"
             post_and_read_back(port, message)
-            log(f"smoke: posted {message!r} and read it back")
+            say(f"smoke: posted {message!r} and read it back")
             status = run_tool([podman, "exec", name, "cat", "/proc/1/status"], what="podman exec")
             uid = parse_proc_uid(status)
             if uid == 0:
@@ -185,7 +184,7 @@ def smoke_test(
                     f"PID 1 is {' '.join(pid1)!r}, not gunicorn: SIGTERM would not reach it "
                     "(use the exec form of CMD, or `exec gunicorn` in the entry script)"
                 )
-            log(f"smoke: PID 1 is gunicorn, running as UID {uid}")
+            say(f"smoke: PID 1 is gunicorn, running as UID {uid}")
             started = time.monotonic()
             run_tool(
                 [podman, "stop", "--time", str(STOP_TIMEOUT), name],
@@ -199,10 +198,10 @@ def smoke_test(
                     f"after SIGTERM the container exited with {exit_code} in {stop_seconds:.1f}s "
                     f"(137 means podman had to kill it):\n{_logs(podman, name)}"
                 )
-            log(f"smoke: SIGTERM -> exited 0 in {stop_seconds:.1f}s")
+            say(f"smoke: SIGTERM -> exited 0 in {stop_seconds:.1f}s")
         finally:
             if keep:
-                log(f"smoke: container {name} kept (podman rm -f {name})")
+                say(f"smoke: container {name} kept (podman rm -f {name})")
             else:
                 subprocess.run([podman, "rm", "--force", name], capture_output=True, check=False)
     return SmokeReport(name, port, uid, pid1, message, stop_seconds, exit_code)

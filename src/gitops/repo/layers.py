@@ -23,8 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from gitops.configyaml import load_config_yaml, node_line
 from gitops.errors import ConfigError
+from gitops.repo.configyaml import load_config_yaml, node_line
 
 COMPONENT_LABEL = "app.kubernetes.io/component"
 _LAYER_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")

@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from gitops.configyaml import load_config_yaml, node_line
 from gitops.errors import ConfigError
-from gitops.layout import FACTS_FILE, Layout
+from gitops.repo.configyaml import load_config_yaml, node_line
+from gitops.repo.layout import FACTS_FILE, Layout
 
 SECRET_PROVIDERS = ("manual", "sealed-secrets", "sops", "external-secrets")
 _ENV_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")

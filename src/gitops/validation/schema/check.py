@@ -14,10 +14,11 @@ import difflib
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from gitops.validation import apiversions, crds
+from gitops.validation import crds
 from gitops.validation.model import Facts, Issue, Manifest
-from gitops.validation.schema import Checker, Release, release_for
-from gitops.validation.schemamessages import describe
+from gitops.validation.schema import apiversions
+from gitops.validation.schema.messages import describe
+from gitops.validation.schema.release import Checker, Release, release_for
 
 RuleIssue = tuple[str, Issue]
 CRD_KIND = "CustomResourceDefinition"

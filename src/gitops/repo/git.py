@@ -1,7 +1,7 @@
 """Thin git (and GitHub CLI) plumbing: each method is one `git -C root ...` call.
 
 Errors become GitopsError carrying git's own message. Nothing here decides policy: callers
-(`gitops.promotion`) decide what to check and what to undo.
+(`gitops.delivery`) decide what to check and what to undo.
 """
 
 from __future__ import annotations

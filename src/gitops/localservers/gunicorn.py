@@ -13,7 +13,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 from gitops.errors import GitopsError
-from gitops.localprocess import Daemon, free_port, log_tail
+from gitops.localservers.process import Daemon, free_port, log_tail
 
 START_TIMEOUT = 60.0
 GUNICORN_STOP_TIMEOUT = 40.0  # the service's graceful timeout (25 s) with room to spare

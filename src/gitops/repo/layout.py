@@ -28,7 +28,7 @@ class Layout:
 
     @property
     def layers_file(self) -> Path:
-        """Which folder of clusters/<env>/ each rendered object goes to (see gitops.render)."""
+        """Which folder of clusters/<env>/ each rendered object goes to (gitops.repo.layers)."""
         return self.app_dir / LAYERS_FILE
 
     @property

@@ -1,11 +1,11 @@
 """Cluster-state diff: what each environment's cluster would receive, before and after a change.
 
-Input is two renders (`{env: {file name: bytes}}`, as `gitops.render.render_all` gives them);
-output is, per environment, the objects added, removed and changed, keyed by kind, namespace and
-name (so a renamed file is not a change), each with a unified diff of its YAML. The generated
-header lines are left out, and Secret values never appear: each is replaced by a marker that is
-equal on both sides when the value is equal (an HMAC under a key made for this one diff, so the
-marker says "changed" without being a hash anyone could brute-force back to a short password).
+Input is two renders (`gitops.render.state.Rendered`); output is, per environment, the objects
+added, removed and changed, keyed by kind, namespace and name (so a renamed file is not a change),
+each with a unified diff of its YAML. The generated header lines are left out, and Secret values
+never appear: each is replaced by a marker that is equal on both sides when the value is equal (an
+HMAC under a key made for this one diff, so the marker says "changed" without being a hash anyone
+could brute-force back to a short password).
 """
 
 from __future__ import annotations
@@ -20,8 +20,11 @@ from typing import Any, Literal
 
 import yaml
 
-Rendered = Mapping[str, Mapping[str, bytes]]
+from gitops.render.objects import object_ref, strip_header
+from gitops.render.state import Rendered
+
 Status = Literal["added", "removed", "changed"]
+Presence = Literal["both", "added", "removed"]
 CONTAINER_LISTS = ("initContainers", "containers", "ephemeralContainers")
 SECRET_FIELDS = ("data", "stringData")
 
@@ -37,7 +40,7 @@ class ImageChange:
 class ObjectChange:
     status: Status
     ref: str
-    """`Kind namespace/name` (or `Kind name` without a namespace), as people say it."""
+    """`Kind/namespace/name` (or `Kind/name` without a namespace): `render.objects.object_ref`."""
     file: str
     patch: str
     images: tuple[ImageChange, ...] = ()
@@ -48,7 +51,7 @@ class ObjectChange:
 @dataclass(frozen=True)
 class EnvironmentDiff:
     env: str
-    presence: Literal["both", "added", "removed"]
+    presence: Presence
     changes: tuple[ObjectChange, ...] = field(default_factory=tuple)
 
     @property
@@ -73,16 +76,18 @@ def diff_renders(
 ) -> list[EnvironmentDiff]:
     """The per-environment difference between two renders, in environment name order."""
     masker = _SecretMasker()
-    names = sorted(set(base) | set(head)) if envs is None else envs
+    names = sorted(set(base.files) | set(head.files)) if envs is None else envs
     result = []
     for env in names:
-        presence = "both" if env in base and env in head else "added" if env in head else "removed"
-        old = _objects(base.get(env, {}), masker)
-        new = _objects(head.get(env, {}), masker)
-        changes = [_compare(env, old.get(k), new.get(k)) for k in _ordered_keys(old, new)]
-        result.append(
-            EnvironmentDiff(env, presence, tuple(c for c in changes if c is not None))  # type: ignore[arg-type]
-        )
+        presence: Presence = "both"
+        if env not in base.files:
+            presence = "added"
+        elif env not in head.files:
+            presence = "removed"
+        old = _objects(base.of(env), masker)
+        new = _objects(head.of(env), masker)
+        compared = (_compare(env, old.get(k), new.get(k)) for k in _ordered_keys(old, new))
+        result.append(EnvironmentDiff(env, presence, tuple(c for c in compared if c is not None)))
     return result
 
 
@@ -151,22 +156,10 @@ def _objects(
     return objects
 
 
-def strip_header(text: str) -> str:
-    """The file without its leading comment lines (the generated-file header)."""
-    lines = text.splitlines(keepends=True)
-    start = 0
-    while start < len(lines) and lines[start].lstrip().startswith("#"):
-        start += 1
-    return "".join(lines[start:])
-
-
-def _identity(doc: dict) -> tuple[tuple[str, str, str], str]:
+def _identity(doc: dict[str, Any]) -> tuple[tuple[str, str, str], str]:
     meta = doc.get("metadata") if isinstance(doc.get("metadata"), dict) else {}
-    kind = str(doc.get("kind"))
-    namespace = str(meta.get("namespace") or "")
-    name = str(meta.get("name") or "?")
-    ref = f"{kind} {namespace}/{name}" if namespace else f"{kind} {name}"
-    return (kind, namespace, name), ref
+    key = (str(doc.get("kind")), str(meta.get("namespace") or ""), str(meta.get("name") or "?"))
+    return key, object_ref(doc)
 
 
 class _SecretMasker:

@@ -1,0 +1,1 @@
+"""Changing what an environment runs: image references, overlay edits, bump, promote, rollback."""

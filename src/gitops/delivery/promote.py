@@ -1,0 +1,54 @@
+"""promote: give an environment exactly the image another one runs, by digest."""
+
+from __future__ import annotations
+
+from gitops.delivery.branch import Outcome
+from gitops.delivery.overlay import read_overlay_image
+from gitops.delivery.update import (
+    ImageUpdate,
+    apply_update,
+    branch_suffix,
+    check_facts,
+    environment,
+)
+from gitops.errors import Refused
+from gitops.repo.layout import Layout
+
+
+def promote(
+    layout: Layout,
+    source_name: str,
+    target_name: str,
+    *,
+    push: bool = False,
+    open_pr: bool = False,
+    validate: bool = True,
+) -> Outcome:
+    """Give `target_name` exactly the image `source_name` runs, by digest."""
+    if source_name == target_name:
+        raise Refused(f"promote {source_name} {target_name}: source and target are the same")
+    source = environment(layout, source_name)
+    target = environment(layout, target_name)
+    running = read_overlay_image(source, layout.root)
+    if not running.ref.digest:
+        raise Refused(
+            f"{source_name} runs {running.ref}, which is not pinned by digest "
+            f"({layout.relative(running.file)}:{running.line}); promotion copies an image by "
+            f"digest, so bump {source_name} to {running.ref.repository}@sha256:… first"
+        )
+    check_facts(layout, target, running.ref)
+    current = read_overlay_image(target, layout.root).ref
+    if current.same_image(running.ref):
+        raise Refused(
+            f"{target_name} already runs {current} ({source_name} runs {running.ref}); "
+            "nothing to promote"
+        )
+    update = ImageUpdate(target, current, running.ref)
+    subject = (
+        f"promote({target_name}): {target.image.name} {current} → {running.ref} "
+        f"(from {source_name})"
+    )
+    branch = f"promote/{target_name}/{target.image.name}-{branch_suffix(running.ref)}"
+    return apply_update(
+        layout, update, subject, branch, push=push, open_pr=open_pr, validate=validate
+    )

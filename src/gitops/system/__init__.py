@@ -1,0 +1,1 @@
+"""What every other package shares with the machine: running programs, writing files atomically."""

@@ -1,0 +1,1 @@
+"""Schemas: Kubernetes' per release, the CRDs', removed API versions, readable messages."""
