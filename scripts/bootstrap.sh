@@ -29,7 +29,7 @@ as_root() {
 
 apt_packages=(git python3-venv)
 servers=(postgresql redis-server)
-containers=(podman buildah runc debootstrap)  # as /work/shared/CONTAINERS.md: with recommends
+containers=(podman buildah runc debootstrap)  # podman with runc, and debootstrap for the stand-in base
 case "$session" in
   tests) apt_packages+=("${servers[@]}" chromium wrk "${containers[@]}") ;;  # the image test too
   bench) apt_packages+=("${servers[@]}" wrk) ;;

@@ -54,13 +54,14 @@ def run(args: argparse.Namespace) -> int:
     from gitops.image import base as imagebase
     from gitops.image import build as imagebuild
     from gitops.image import smoke as imagesmoke
+    from gitops.system.process import require_tool, run
 
     layout = Layout(find_root())
     context = layout.root.joinpath(*SERVICE)
     dockerfile = context / "Dockerfile"
     if not dockerfile.is_file():
         raise ConfigError("no Dockerfile to build", path=layout.relative(dockerfile))
-    podman = imagebuild.require_tool("podman")
+    podman = require_tool("podman")
     print(f"podman: {imagebuild.ensure_podman_config()}")
 
     if args.dockerfile_base:
@@ -79,7 +80,7 @@ def run(args: argparse.Namespace) -> int:
 
     tag = args.tag or _default_tag(layout)
     print(f"build: {tag} from {layout.relative(dockerfile)}")
-    imagebuild.run_tool(
+    run(
         imagebuild.build_command(
             podman, context=context, dockerfile=dockerfile, tag=tag, python_image=python_image
         ),

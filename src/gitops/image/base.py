@@ -17,7 +17,8 @@ from pathlib import Path
 
 from gitops import Say
 from gitops.errors import GitopsError
-from gitops.image.build import image_exists, require_root_for, require_tool, run_tool
+from gitops.image.build import image_exists, require_root_for
+from gitops.system.process import require_tool, run
 
 BASE_IMAGE = "localhost/python-base:bookworm"
 RELEASE = "bookworm"
@@ -131,13 +132,13 @@ def ensure_base_image(podman: str, *, ref: str = BASE_IMAGE, say: Say = print) -
     say(f"base: debootstrap {RELEASE} from {mirror} (+ {', '.join(PACKAGES)})")
     with tempfile.TemporaryDirectory(prefix="gitops-rootfs-") as tmp:
         root = Path(tmp) / "rootfs"
-        run_tool(debootstrap_command(debootstrap, root, mirror), what="debootstrap", timeout=900)
+        run(debootstrap_command(debootstrap, root, mirror), what="debootstrap", timeout=900)
         trim_rootfs(root)
         if not install_ca_bundle(root):
             say(f"base: {HOST_CA_BUNDLE} not found; keeping Debian's CA bundle")
         tar = subprocess.Popen(["tar", "-C", str(root), "-c", "."], stdout=subprocess.PIPE)
         try:
-            run_tool(import_command(podman, ref), what=f"podman import {ref}", stdin=tar.stdout)
+            run(import_command(podman, ref), what=f"podman import {ref}", stdin=tar.stdout)
         finally:
             if tar.stdout is not None:
                 tar.stdout.close()

@@ -10,73 +10,27 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import shutil
-import subprocess
 import tempfile
 import tomllib
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from gitops.errors import ConfigError, GitopsError, ToolMissing
+from gitops.errors import ConfigError, GitopsError
+from gitops.system.process import require_tool, run, succeeds
 
 CONTAINERS_CONF = Path("/etc/containers/containers.conf")
 # crun fails on cgroups in the sandboxes this is proven in, and podman's default ulimits are above
 # what they allow; runc with these limits works there and everywhere else.
 CONTAINERS_CONF_TEXT = """\
-# Written by `python -m gitops image` (see /work/shared/CONTAINERS.md in the project notes):
-# crun fails on cgroups in sandboxed machines; podman's default ulimits exceed what they allow.
+# Written by `python -m gitops image`: crun fails on cgroups in sandboxed machines, and podman's
+# default ulimits exceed what they allow.
 [containers]
 default_ulimits = ["nofile=1024:1024", "nproc=4096:4096"]
 
 [engine]
 runtime = "runc"
 """
-INSTALL_HINT = {
-    "podman": "apt-get install -y podman buildah runc  (Debian/Ubuntu; see https://podman.io)",
-    "debootstrap": "apt-get install -y debootstrap",
-    "git": "apt-get install -y git",
-}
-
-
-def require_tool(name: str) -> str:
-    """The path of program `name`, or ToolMissing saying how to install it."""
-    path = shutil.which(name)
-    if path is None:
-        hint = INSTALL_HINT.get(name, f"install {name}")
-        raise ToolMissing(f"{name} is not installed; install it with: {hint}")
-    return path
-
-
-def run_tool(
-    argv: Sequence[str],
-    *,
-    what: str,
-    capture: bool = True,
-    stdin: int | None = None,
-    env: Mapping[str, str] | None = None,
-    timeout: float | None = None,
-) -> str:
-    """Run `argv`; its stdout (if captured), or GitopsError naming `what` with stderr's tail."""
-    try:
-        result = subprocess.run(
-            list(argv),
-            stdin=stdin,
-            capture_output=capture,
-            text=True,
-            check=False,
-            env=None if env is None else {**os.environ, **env},
-            timeout=timeout,
-        )
-    except subprocess.TimeoutExpired as exc:
-        raise GitopsError(f"{what}: timed out after {timeout:.0f}s: {' '.join(argv)}") from exc
-    if result.returncode != 0:
-        tail = "\n".join((result.stderr or "").strip().splitlines()[-15:])
-        detail = f"\n{tail}" if tail else ""
-        raise GitopsError(f"{what} failed (exit {result.returncode}): {' '.join(argv)}{detail}")
-    return result.stdout or ""
-
-
 # --- podman's configuration ---------------------------------------------------------------------
 
 
@@ -128,10 +82,10 @@ def git_short_sha(root: Path, paths: Sequence[str] = ()) -> str:
     """HEAD's short SHA, with `-dirty` when `paths` have uncommitted changes (the tag names a
     commit only when it is one)."""
     git = require_tool("git")
-    sha = run_tool([git, "-C", str(root), "rev-parse", "--short=7", "HEAD"], what="git").strip()
-    status = run_tool(
+    sha = run([git, "-C", str(root), "rev-parse", "--short=7", "HEAD"], what="git").stdout.strip()
+    status = run(
         [git, "-C", str(root), "status", "--porcelain", "--", *paths], what="git status"
-    )
+    ).stdout
     return f"{sha}-dirty" if status.strip() else sha
 
 
@@ -146,12 +100,11 @@ def build_command(
 
 
 def image_exists(podman: str, ref: str) -> bool:
-    result = subprocess.run([podman, "image", "exists", ref], capture_output=True, check=False)
-    return result.returncode == 0
+    return succeeds([podman, "image", "exists", ref])
 
 
 @dataclass(frozen=True)
-class ImageFacts:
+class ImageInspection:
     """What `podman image inspect` says about an image that the report and the checks need."""
 
     id: str
@@ -161,13 +114,13 @@ class ImageFacts:
     entrypoint: tuple[str, ...]
 
 
-def parse_inspect(output: str, ref: str) -> ImageFacts:
+def parse_inspect(output: str, ref: str) -> ImageInspection:
     """The facts from `podman image inspect REF` JSON output."""
     try:
         data = json.loads(output)
         item = data[0] if isinstance(data, list) else data
         config = item.get("Config") or {}
-        return ImageFacts(
+        return ImageInspection(
             id=str(item["Id"]),
             size=int(item["Size"]),
             user=str(config.get("User") or ""),
@@ -178,8 +131,8 @@ def parse_inspect(output: str, ref: str) -> ImageFacts:
         raise GitopsError(f"podman image inspect {ref}: unexpected output ({exc})") from exc
 
 
-def inspect_image(podman: str, ref: str) -> ImageFacts:
-    out = run_tool([podman, "image", "inspect", ref], what=f"podman image inspect {ref}")
+def inspect_image(podman: str, ref: str) -> ImageInspection:
+    out = run([podman, "image", "inspect", ref], what=f"podman image inspect {ref}").stdout
     return parse_inspect(out, ref)
 
 
@@ -229,7 +182,7 @@ def registry_digest(podman: str, ref: str) -> str:
     with tempfile.TemporaryDirectory(prefix="gitops-oci-") as tmp:
         layout_dir = Path(tmp) / "layout"
         tag = "image"
-        run_tool(
+        run(
             push_to_oci_layout_command(podman, ref, layout_dir, tag),
             what=f"podman push {ref} to an OCI layout",
         )

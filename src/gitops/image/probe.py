@@ -7,7 +7,6 @@ service's test requirements, and it sends the CSRF cookie even when the service 
 from __future__ import annotations
 
 import http.client
-import socket
 from collections.abc import Mapping
 from dataclasses import dataclass
 from html.parser import HTMLParser
@@ -91,12 +90,6 @@ def http_request(
         return Response(resp.status, resp.read().decode("utf-8", "replace"), resp.getheaders())
     finally:
         conn.close()
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def post_and_read_back(port: int, message: str) -> None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import secrets
-import subprocess
 import tempfile
 import time
 from collections.abc import Iterator, Mapping, Sequence
@@ -18,8 +17,9 @@ from pathlib import Path
 
 from gitops import Say
 from gitops.errors import GitopsError
-from gitops.image.build import run_tool
-from gitops.image.probe import free_port, http_request, post_and_read_back
+from gitops.image.probe import http_request, post_and_read_back
+from gitops.localservers import free_port
+from gitops.system.process import run
 
 RUN_AS = "10001"  # the UID the manifests run the image as (runAsUser)
 READY_TIMEOUT = 90.0
@@ -114,15 +114,13 @@ def user_uid(user: str) -> int | None:
 
 
 def _container_state(podman: str, name: str, field: str) -> str:
-    return run_tool(
+    return run(
         [podman, "inspect", "--format", "{{." + field + "}}", name], what="podman inspect"
-    ).strip()
+    ).stdout.strip()
 
 
 def _logs(podman: str, name: str) -> str:
-    result = subprocess.run(
-        [podman, "logs", "--tail", "40", name], capture_output=True, text=True, check=False
-    )
+    result = run([podman, "logs", "--tail", "40", name], what="podman logs", check=False)
     return (result.stdout + result.stderr).strip()
 
 
@@ -163,21 +161,21 @@ def smoke_test(podman: str, image: str, *, keep: bool = False, say: Say = print)
     port = free_port()
     with _servers(say) as (database_url, redis_url):
         env = app_environment(database_url=database_url, redis_url=redis_url, port=port)
-        run_tool(migrate_command(podman, image, env), what="migrate in the image", timeout=300)
+        run(migrate_command(podman, image, env), what="migrate in the image", timeout=300)
         say(f"smoke: migrate ran as UID {RUN_AS} on a read-only root")
-        run_tool(start_command(podman, image, name, env), what="podman run")
+        run(start_command(podman, image, name, env), what="podman run")
         try:
             ready = wait_ready(podman, name, port)
             say(f"smoke: /readyz answered 200 after {ready:.1f}s on port {port}")
             message = f"smoke test {secrets.token_hex(6)}"
             post_and_read_back(port, message)
             say(f"smoke: posted {message!r} and read it back")
-            status = run_tool([podman, "exec", name, "cat", "/proc/1/status"], what="podman exec")
+            status = run([podman, "exec", name, "cat", "/proc/1/status"], what="podman exec").stdout
             uid = parse_proc_uid(status)
             if uid == 0:
                 raise GitopsError("the image's process runs as root (UID 0); set a numeric USER")
             pid1 = parse_cmdline(
-                run_tool([podman, "exec", name, "cat", "/proc/1/cmdline"], what="podman exec")
+                run([podman, "exec", name, "cat", "/proc/1/cmdline"], what="podman exec").stdout
             )
             if not is_gunicorn(pid1):
                 raise GitopsError(
@@ -186,7 +184,7 @@ def smoke_test(podman: str, image: str, *, keep: bool = False, say: Say = print)
                 )
             say(f"smoke: PID 1 is gunicorn, running as UID {uid}")
             started = time.monotonic()
-            run_tool(
+            run(
                 [podman, "stop", "--time", str(STOP_TIMEOUT), name],
                 what="podman stop",
                 timeout=STOP_TIMEOUT + 30,
@@ -203,5 +201,5 @@ def smoke_test(podman: str, image: str, *, keep: bool = False, say: Say = print)
             if keep:
                 say(f"smoke: container {name} kept (podman rm -f {name})")
             else:
-                subprocess.run([podman, "rm", "--force", name], capture_output=True, check=False)
+                run([podman, "rm", "--force", name], what="podman rm", check=False)
     return SmokeReport(name, port, uid, pid1, message, stop_seconds, exit_code)

@@ -11,7 +11,6 @@ import contextlib
 import os
 import secrets
 import signal
-import subprocess
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,13 +19,12 @@ from gitops.errors import ToolMissing
 from gitops.localservers.binaries import pg_tool, postgres_bindir, servers_hint
 from gitops.localservers.process import (
     Daemon,
-    RunAs,
     free_port,
     grant_traversal,
-    run_checked,
     undo_traversal,
     unprivileged_account,
 )
+from gitops.system.process import RunAs, run, succeeds
 
 START_TIMEOUT = 30.0
 STOP_TIMEOUT = 15.0
@@ -63,7 +61,7 @@ class PostgresServer:
             folder.mkdir(mode=0o700, parents=True, exist_ok=True)
             if self.run_as:
                 os.chown(folder, self.run_as.uid, self.run_as.gid)
-        run_checked(
+        run(
             [
                 pg_tool(self.bindir, "initdb"),
                 "--pgdata",
@@ -77,6 +75,7 @@ class PostgresServer:
             ],
             what="initdb",
             run_as=self.run_as,
+            timeout=120,
         )
         self.start()
         sql = (
@@ -85,10 +84,11 @@ class PostgresServer:
         )
         psql = pg_tool(self.bindir, "psql")
         socket_args = ["-h", str(self.socket_dir), "-p", str(self.port)]
-        run_checked(
+        run(
             [psql, "-X", "-q", "-v", "ON_ERROR_STOP=1", *socket_args, "-U", "postgres", "-f", "-"],
             what="creating the role and database",
-            stdin=sql,
+            input=sql,
+            timeout=120,
         )
 
     def start(self) -> None:
@@ -109,7 +109,7 @@ class PostgresServer:
         self.daemon.spawn(argv, run_as=self.run_as, cwd=self.data_dir)
         isready = [pg_tool(self.bindir, "pg_isready"), "-q", "-h", "127.0.0.1"]
         isready += ["-p", str(self.port), "-t", "1"]
-        self.daemon.wait_ready(lambda: _succeeds(isready), START_TIMEOUT)
+        self.daemon.wait_ready(lambda: succeeds(isready), START_TIMEOUT)
 
     def stop(self) -> None:
         """Fast shutdown (SIGINT): clients are disconnected, data stays."""
@@ -118,10 +118,6 @@ class PostgresServer:
     def restart(self) -> None:
         self.stop()
         self.start()
-
-
-def _succeeds(argv: list[str]) -> bool:
-    return subprocess.run(argv, capture_output=True, check=False).returncode == 0
 
 
 @contextlib.contextmanager

@@ -18,10 +18,10 @@ import stat
 import subprocess
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 from gitops.errors import GitopsError
+from gitops.system.process import RunAs
 
 POLL_INTERVAL = 0.05
 LOG_TAIL_LINES = 25
@@ -49,18 +49,6 @@ def log_tail(path: Path, lines: int = LOG_TAIL_LINES) -> str:
     if first is not None and first not in tail:
         tail = [f"first error: {first}", "...", *tail]
     return "\n".join(tail)
-
-
-@dataclass(frozen=True)
-class RunAs:
-    """An unprivileged account to run a server as, because the caller is root."""
-
-    name: str
-    uid: int
-    gid: int
-
-    def popen_kwargs(self) -> dict[str, object]:
-        return {"user": self.uid, "group": self.gid, "extra_groups": []}
 
 
 def unprivileged_account(candidates: Sequence[str] = ("postgres", "nobody")) -> RunAs | None:
@@ -104,31 +92,6 @@ def undo_traversal(changed: list[tuple[Path, int]]) -> None:
     for folder, mode in reversed(changed):
         with contextlib.suppress(OSError):  # a folder gone already has nothing to protect
             folder.chmod(mode)
-
-
-def run_checked(
-    argv: Sequence[str], *, what: str, run_as: RunAs | None = None, stdin: str | None = None
-) -> str:
-    """Run a short command to completion; GitopsError with its output when it fails."""
-    kwargs = run_as.popen_kwargs() if run_as else {}
-    try:
-        result = subprocess.run(
-            list(argv),
-            input=stdin,
-            capture_output=True,
-            text=True,
-            check=False,
-            timeout=120,
-            **kwargs,  # type: ignore[arg-type]
-        )
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        raise GitopsError(f"{what} could not run: {exc}") from exc
-    if result.returncode != 0:
-        output = (result.stdout + result.stderr).strip().splitlines()[-LOG_TAIL_LINES:]
-        raise GitopsError(
-            f"{what} failed (exit {result.returncode}): {' '.join(argv)}\n" + "\n".join(output)
-        )
-    return result.stdout
 
 
 class Daemon:

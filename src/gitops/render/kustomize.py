@@ -10,12 +10,12 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from gitops.errors import ConfigError, ToolMissing
+from gitops.system.process import run
 
 INSTALL_HINT = (
     "install kustomize (https://kubectl.docs.kubernetes.io/installation/kustomize/) or kubectl "
@@ -47,20 +47,12 @@ class Kustomize:
     def build(self, overlay: Path, shown: Path | str) -> str:
         """The YAML stream kustomize builds from `overlay`; a ConfigError naming `shown` (the
         overlay as the user knows it) with kustomize's own message when the build fails."""
-        try:
-            result = subprocess.run(
-                [*self.argv, str(overlay)],
-                capture_output=True,
-                text=True,
-                check=False,
-                timeout=TIMEOUT_SECONDS,
-            )
-        except subprocess.TimeoutExpired:
-            raise ConfigError(
-                f"{self.name} did not finish within {TIMEOUT_SECONDS} s", path=shown
-            ) from None
-        except OSError as exc:
-            raise ToolMissing(f"cannot run {self.argv[0]}: {exc}; {INSTALL_HINT}") from None
+        result = run(
+            [*self.argv, str(overlay)],
+            what=f"{self.name} {shown}",
+            check=False,
+            timeout=TIMEOUT_SECONDS,
+        )
         if result.returncode != 0:
             message = _clean(result.stderr) or f"exit status {result.returncode}"
             raise ConfigError(f"{self.name} failed: {message}", path=shown)

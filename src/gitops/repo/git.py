@@ -6,7 +6,6 @@ Errors become GitopsError carrying git's own message. Nothing here decides polic
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import tarfile
@@ -17,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gitops.errors import GitopsError, ToolMissing, UsageError
+from gitops.system.process import require_tool, run
 
 
 @dataclass(frozen=True)
@@ -34,8 +34,7 @@ class GitRepo:
 
     def __init__(self, root: Path):
         self.root = Path(root)
-        if shutil.which("git") is None:
-            raise ToolMissing("git is not installed (apt-get install git)")
+        require_tool("git")
 
     def run(self, *args: str, check: bool = True, input_bytes: bytes | None = None) -> str:
         """`git -C root ARGS`; its stdout as text. A GitopsError with git's stderr on failure."""
@@ -47,14 +46,14 @@ class GitRepo:
 
     def _run(
         self, args: Sequence[str], input_bytes: bytes | None = None
-    ) -> subprocess.CompletedProcess:
-        env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"}
-        return subprocess.run(
+    ) -> subprocess.CompletedProcess[bytes]:
+        return run(
             ["git", "-C", str(self.root), *args],
-            input=input_bytes,
-            capture_output=True,
+            what=f"git {args[0] if args else ''}",
+            text=False,
             check=False,
-            env=env,
+            input=input_bytes,
+            extra_env={"GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"},
         )
 
     def succeeds(self, *args: str) -> bool:
@@ -215,14 +214,15 @@ def open_pull_request(root: Path, *, title: str, body: str, head: str, base: str
     args = [gh, "pr", "create", "--title", title, "--body-file", "-", "--head", head]
     if base:
         args += ["--base", base]
-    result = subprocess.run(args, cwd=root, input=body.encode(), capture_output=True, check=False)
+    result = run(args, what="gh pr create", cwd=root, input=body, check=False)
     if result.returncode != 0:
-        detail = (result.stderr or result.stdout).decode(errors="replace").strip()
+        detail = (result.stderr or result.stdout).strip()
         raise GitopsError(f"gh pr create failed: {detail}")
-    return result.stdout.decode().strip()
+    return result.stdout.strip()
 
 
 def require_gh() -> str:
+    """The GitHub CLI's path, or ToolMissing saying what --open-pr needs instead."""
     gh = shutil.which("gh")
     if gh is None:
         raise ToolMissing(
