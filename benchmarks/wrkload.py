@@ -69,7 +69,6 @@ class Result:
     p50_ms: float
     p90_ms: float
     p99_ms: float
-    max_ms: float
     errors: tuple[tuple[str, int], ...]  # (kind, count) for the kinds that happened
 
     @property
@@ -119,6 +118,5 @@ def measure(wrk: str, base_url: str, folder: Path, endpoint: Endpoint, load: Loa
         p50_ms=raw["p50"] / 1000,
         p90_ms=raw["p90"] / 1000,
         p99_ms=raw["p99"] / 1000,
-        max_ms=raw["max"] / 1000,
         errors=tuple((kind, raw[kind]) for kind in kinds if raw[kind]),
     )

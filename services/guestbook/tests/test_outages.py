@@ -14,8 +14,6 @@ from tests.live import create_database, manage, production_env, request, visits
 
 pytestmark = [pytest.mark.servers, pytest.mark.slow]
 
-FORM = {"Content-Type": "application/x-www-form-urlencoded"}
-
 
 def exercise(url: str, note: str) -> list[tuple[str, int]]:
     """Every endpoint once, as users and scripts would: (what, status)."""

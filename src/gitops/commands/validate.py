@@ -25,7 +25,7 @@ from pathlib import Path
 
 from gitops.errors import UsageError
 from gitops.system.files import atomic_write
-from gitops.validation.model import DEFAULT_KUBERNETES_VERSION
+from gitops.validation.model import DEFAULT_KUBERNETES_VERSION, Finding
 
 FORMATS = ("text", "json", "sarif")
 _VERSION = re.compile(r"^v?1\.\d+(\.\d+)?$")
@@ -84,7 +84,7 @@ def run(args: argparse.Namespace) -> int:
     return 1 if any(f.severity == "error" for f in findings) else 0
 
 
-def _validate(args: argparse.Namespace) -> list:
+def _validate(args: argparse.Namespace) -> list[Finding]:
     from gitops.validation.engine import validate_paths
     from gitops.validation.model import Facts
     from gitops.validation.repository import validate_repository

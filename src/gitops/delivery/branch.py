@@ -15,7 +15,7 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from types import TracebackType
-from typing import Any
+from typing import Any, Literal
 
 from gitops.errors import GitopsError, Refused, UsageError
 from gitops.repo.git import GitRepo, open_pull_request, require_gh
@@ -95,7 +95,7 @@ class BranchChange:
         exc_type: type[BaseException] | None,
         exc: BaseException | None,
         tb: TracebackType | None,
-    ) -> bool:
+    ) -> Literal[False]:
         if exc is not None:
             self._undo(exc)
         return False

@@ -53,13 +53,6 @@ class ImageRef:
             text += f"@{self.digest}"
         return text
 
-    @property
-    def short(self) -> str:
-        """The tag, else the first 12 hex digits of the digest: a name for branches."""
-        if self.tag:
-            return self.tag
-        return self.digest.partition(":")[2][:12] if self.digest else "untagged"
-
     def same_image(self, other: ImageRef) -> bool:
         """Both name the same content: same repository and digest (or, without digests, tag)."""
         if self.repository != other.repository:

@@ -29,7 +29,6 @@ from gitops.repo.configyaml import load_config_yaml
 from gitops.repo.environments import Environment
 
 KUSTOMIZATION_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
-IMAGE_KEYS = ("newName", "newTag", "digest")
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,8 @@ from gitops.render.state import Rendered
 
 Status = Literal["added", "removed", "changed"]
 Presence = Literal["both", "added", "removed"]
+ObjectKey = tuple[str, str, str]
+"""kind, namespace, name"""
 CONTAINER_LISTS = ("initContainers", "containers", "ephemeralContainers")
 SECRET_FIELDS = ("data", "stringData")
 
@@ -91,8 +93,10 @@ def diff_renders(
     return result
 
 
-def _ordered_keys(old: Mapping, new: Mapping) -> list[tuple[str, str, str]]:
-    def file_of(key: tuple[str, str, str]) -> str:
+def _ordered_keys(
+    old: Mapping[ObjectKey, _Object], new: Mapping[ObjectKey, _Object]
+) -> list[ObjectKey]:
+    def file_of(key: ObjectKey) -> str:
         return (new.get(key) or old[key]).file
 
     return sorted(set(old) | set(new), key=lambda k: (file_of(k), k))
@@ -157,7 +161,8 @@ def _objects(
 
 
 def _identity(doc: dict[str, Any]) -> tuple[tuple[str, str, str], str]:
-    meta = doc.get("metadata") if isinstance(doc.get("metadata"), dict) else {}
+    metadata = doc.get("metadata")
+    meta: dict[str, Any] = metadata if isinstance(metadata, dict) else {}
     key = (str(doc.get("kind")), str(meta.get("namespace") or ""), str(meta.get("name") or "?"))
     return key, object_ref(doc)
 
@@ -172,7 +177,7 @@ class _SecretMasker:
         digest = hmac.new(self._key, str(value).encode(), hashlib.sha256).hexdigest()
         return f"<hidden:{digest[:8]}>"
 
-    def mask(self, doc: dict) -> dict:
+    def mask(self, doc: dict[str, Any]) -> dict[str, Any]:
         masked = dict(doc)
         for key in SECRET_FIELDS:
             values = doc.get(key)
@@ -239,6 +244,6 @@ def _changed_paths(old: Any, new: Any, path: str = "") -> Iterator[str]:
         yield path or "(whole object)"
 
 
-def _named(items: list) -> bool:
+def _named(items: list[Any]) -> bool:
     names = [i.get("name") for i in items if isinstance(i, dict)]
     return len(names) == len(items) and all(names) and len(set(names)) == len(names)

@@ -43,7 +43,7 @@ def config_is_sufficient(text: str) -> bool:
     wanted = tomllib.loads(CONTAINERS_CONF_TEXT)
     containers = data.get("containers", {})
     engine = data.get("engine", {})
-    return (
+    return bool(
         engine.get("runtime") == wanted["engine"]["runtime"]
         and containers.get("default_ulimits") == wanted["containers"]["default_ulimits"]
     )
@@ -111,7 +111,6 @@ class ImageInspection:
     size: int
     user: str
     cmd: tuple[str, ...]
-    entrypoint: tuple[str, ...]
 
 
 def parse_inspect(output: str, ref: str) -> ImageInspection:
@@ -125,7 +124,6 @@ def parse_inspect(output: str, ref: str) -> ImageInspection:
             size=int(item["Size"]),
             user=str(config.get("User") or ""),
             cmd=tuple(config.get("Cmd") or ()),
-            entrypoint=tuple(config.get("Entrypoint") or ()),
         )
     except (ValueError, KeyError, IndexError, TypeError) as exc:
         raise GitopsError(f"podman image inspect {ref}: unexpected output ({exc})") from exc

@@ -122,7 +122,7 @@ class Daemon:
         kwargs = run_as.popen_kwargs() if run_as else {}
         with self.log_path.open("ab") as log:
             try:
-                self.process = subprocess.Popen(  # type: ignore[call-overload]
+                self.process = subprocess.Popen(
                     list(argv),
                     stdin=subprocess.DEVNULL,
                     stdout=log,

@@ -34,7 +34,7 @@ def node_line(node: Any, key: Any = None) -> int | None:
         return None
     if key is not None:
         try:
-            return lc.key(key)[0] + 1
+            return int(lc.key(key)[0]) + 1
         except (KeyError, TypeError):
             pass
-    return lc.line + 1
+    return int(lc.line) + 1

@@ -115,7 +115,7 @@ def _parse(name: str, overlay: Path, facts_file: Path, shown: Path, data: Any) -
         if key not in _KNOWN_KEYS:
             raise fail(f"unknown fact {key!r} (known: {', '.join(sorted(_KNOWN_KEYS))})", data, key)
 
-    def text(node: Mapping, key: str, what: str) -> str:
+    def text(node: Mapping[str, Any], key: str, what: str) -> str:
         value = node.get(key)
         if not isinstance(value, str) or not value.strip():
             raise fail(f"{what} ({key}) is required and must be a non-empty string", node, key)
@@ -153,7 +153,7 @@ def _parse(name: str, overlay: Path, facts_file: Path, shown: Path, data: Any) -
     )
 
 
-def _strings(data: Mapping, key: str, fail: Any) -> tuple[str, ...]:
+def _strings(data: Mapping[str, Any], key: str, fail: Any) -> tuple[str, ...]:
     value = data.get(key) or []
     if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
         raise fail(f"{key} must be a list of strings", data, key)

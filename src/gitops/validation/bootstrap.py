@@ -9,6 +9,7 @@ import difflib
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 from gitops.render.state import Rendered
 from gitops.repo.environments import Environment
@@ -16,7 +17,7 @@ from gitops.repo.layout import Layout
 from gitops.validation.engine import FactsSource, apply_suppressions, check_manifests, to_finding
 from gitops.validation.files import yaml_files
 from gitops.validation.loader import load_file
-from gitops.validation.model import Facts, Finding, Issue, Manifest
+from gitops.validation.model import Facts, FieldPath, Finding, Issue, Manifest
 from gitops.validation.schema.apiversions import minor
 
 
@@ -60,7 +61,7 @@ def bootstrap_paths(manifest: Manifest) -> Iterator[tuple[tuple[str | int, ...],
     if not isinstance(spec, dict):
         return
     if group == "argoproj.io" and manifest.kind == "Application":
-        sources = [(("spec", "source"), spec.get("source"))]
+        sources: list[tuple[FieldPath, Any]] = [(("spec", "source"), spec.get("source"))]
         if isinstance(spec.get("sources"), list):
             sources += [(("spec", "sources", i), s) for i, s in enumerate(spec["sources"])]
         for field, source in sources:

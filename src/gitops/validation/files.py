@@ -18,18 +18,6 @@ def yaml_files(folder: Path) -> Iterator[Path]:
             yield path
 
 
-def committed_files(folder: Path) -> dict[str, Path]:
-    """Files under `folder` by their path relative to it (posix), hidden ones left out."""
-    if not folder.is_dir():
-        return {}
-    found = {}
-    for path in sorted(folder.rglob("*")):
-        relative = path.relative_to(folder)
-        if path.is_file() and not any(part.startswith(".") for part in relative.parts):
-            found[relative.as_posix()] = path
-    return found
-
-
 def collect_files(paths: Sequence[Path]) -> list[Path]:
     """The files to read: each file given, and the YAML files under each folder given."""
     if not paths:

@@ -101,7 +101,7 @@ def _document(
         return
     manifest = Manifest(path, index, data if isinstance(data, dict) else {}, line, lines)
     for dup_path, dup_line in duplicates:
-        where = ".".join(str(p) for p in dup_path[:-1]) or "the top level"
+        parent = ".".join(str(p) for p in dup_path[:-1]) or "the top level"
         findings.append(
             Finding(
                 path,
@@ -109,7 +109,7 @@ def _document(
                 "error",
                 "GB002",
                 manifest.ref if problem is None else NO_OBJECT,
-                f"key {dup_path[-1]!r} appears twice in {where}; kubectl refuses the document "
+                f"key {dup_path[-1]!r} appears twice in {parent}; kubectl refuses the document "
                 "and other tools keep only one of the values: remove one",
             )
         )

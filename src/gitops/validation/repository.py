@@ -17,8 +17,7 @@ from gitops.validation import origins
 from gitops.validation.bootstrap import check_bootstrap
 from gitops.validation.engine import FactsSource, check_located, finish, gc_paused
 from gitops.validation.loader import NO_OBJECT, field_lines, load_bytes
-from gitops.validation.model import Facts, Finding, Manifest
-from gitops.validation.origins import Located
+from gitops.validation.model import Facts, Finding, Located, Manifest
 
 RENDER_HINT = "run `nox -s render` and commit the result"
 

@@ -27,7 +27,7 @@ _BOOLS = {"yes": True, "true": True, "on": True, "no": False, "false": False, "o
 MAX_NODES = 200_000  # per document, against alias bombs ("billion laughs")
 
 
-class Loader(_Base):
+class Loader(_Base):  # type: ignore[misc]  # the C loader when PyYAML has one
     """PyYAML's safe loader (C parser when available) with a faster tag resolver.
 
     The parser asks the resolver for the tag of every node; PyYAML's resolver runs a few regular

@@ -33,7 +33,7 @@ from functools import cache
 from typing import Any
 
 from gitops.validation.crds.convert import object_schema
-from gitops.validation.crds.extract import is_crd, kind_schemas, strip_annotations
+from gitops.validation.crds.extract import is_crd, strip_annotations
 from gitops.validation.crds.store import Catalog
 
 __all__ = [
@@ -100,7 +100,7 @@ def crd_kinds(crd: dict[str, Any]) -> list[tuple[str, str]]:
     spec = crd.get("spec") or {}
     group, kind = spec.get("group"), (spec.get("names") or {}).get("kind")
     return [
-        (f"{group}/{v.get('name')}", kind)
+        (f"{group}/{v.get('name')}", str(kind))
         for v in spec.get("versions") or []
         if isinstance(v, dict) and v.get("served")
     ]
@@ -128,15 +128,3 @@ def schema_from_crd(crd: dict[str, Any], version: str) -> dict[str, Any] | None:
             _from_crd_cache[key] = object_schema(strip_annotations(openapi, [], "."))
         return _from_crd_cache[key]
     return None
-
-
-def _reset_caches() -> None:
-    """For tests and `refresh`: forget what was read from the data folder."""
-    global _catalog  # noqa: PLW0603
-    _catalog = Catalog()
-    crd_schema.cache_clear()
-    _from_crd_cache.clear()
-
-
-# Re-exported for callers that reduce CRDs themselves.
-reduce_crd = kind_schemas

@@ -9,7 +9,6 @@ from gitops.errors import ConfigError
 
 CRD_API_VERSIONS = ("apiextensions.k8s.io/v1",)
 _ANNOTATIONS = ("description", "example", "externalDocs")
-_MAX_CEL_PATH_DEPTH = 64
 
 
 @dataclass(frozen=True)
@@ -78,8 +77,8 @@ def is_crd(doc: Any) -> bool:
 
 def kind_schemas(crd: dict[str, Any], where: str = "") -> KindSchemas:
     """Reduce one CRD; raise ConfigError naming the CRD when it lacks what validation needs."""
-    spec = crd.get("spec") if isinstance(crd.get("spec"), dict) else {}
-    names = spec.get("names") if isinstance(spec.get("names"), dict) else {}
+    spec = _mapping(crd.get("spec"))
+    names = _mapping(spec.get("names"))
     label = (crd.get("metadata") or {}).get("name") or "?"
     group, kind = spec.get("group"), names.get("kind")
     if not isinstance(group, str) or not isinstance(kind, str) or not group or not kind:
@@ -156,3 +155,7 @@ def strip_annotations(node: Any, rules: list[dict[str, str]], path: str) -> Any:
         else:
             out[key] = value
     return out
+
+
+def _mapping(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}

@@ -49,8 +49,9 @@ def record(
     out["location"] = shown_location(location)
     out["sha256"] = hashlib.sha256(raw).hexdigest()
     if "retrieved" not in out:
-        same = previous and previous.get("sha256") == out["sha256"] and previous.get("retrieved")
-        out["retrieved"] = str(previous["retrieved"]) if same else dt.date.today().isoformat()
+        kept = previous.get("retrieved") if previous else None
+        same = previous is not None and previous.get("sha256") == out["sha256"] and kept
+        out["retrieved"] = str(kept) if same else dt.date.today().isoformat()
     generator = ((crd.get("metadata") or {}).get("annotations") or {}).get(
         "controller-gen.kubebuilder.io/version"
     )

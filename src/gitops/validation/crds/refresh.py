@@ -53,7 +53,7 @@ def read_location(location: str) -> bytes:
     if location.startswith(("http://", "https://")):
         try:
             with urllib.request.urlopen(location, timeout=URL_TIMEOUT_SECONDS) as response:  # noqa: S310
-                return response.read()
+                return bytes(response.read())
         except OSError as exc:
             raise ConfigError(f"cannot fetch {location}: {exc}") from exc
     path = Path(location)

@@ -115,8 +115,8 @@ def build_index(manifests: Iterable[Manifest], default_namespace: str | None) ->
             )
             index.config_keys[(ns, name)] = keys
         elif kind in SECRET_PROVIDER_KINDS:
-            target, keys = _secret_provided(manifest)
-            index.secret_keys[(ns, target)] = keys
+            target, provided = _secret_provided(manifest)
+            index.secret_keys[(ns, target)] = provided
         view = pod_view(manifest)
         if view is not None:
             index.pods.append((ns, view))

@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
-from gitops.validation.model import FieldPath, Manifest, PodView
+from gitops.validation.model import Manifest
 
 _DNS_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")
 _DNS_SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
@@ -219,11 +219,6 @@ def items_of(value: Any) -> Iterator[tuple[int, dict[str, Any]]]:
                 yield i, item
 
 
-def pod_volumes(view: PodView) -> Iterator[tuple[FieldPath, dict[str, Any]]]:
-    for i, volume in items_of(view.spec.get("volumes")):
-        yield (*view.path, "volumes", i), volume
-
-
 # --- Label selectors --------------------------------------------------------------------------
 
 SELECTOR_OPERATORS = frozenset({"In", "NotIn", "Exists", "DoesNotExist"})
@@ -243,9 +238,10 @@ def selector_matches(selector: Mapping[str, Any], labels: Mapping[str, Any]) -> 
         op = expr.get("operator")
         values = as_list(expr.get("values"))
         present = isinstance(key, str) and key in labels
-        if op == "In" and (not present or labels[key] not in values):
+        value = labels[key] if isinstance(key, str) and present else None
+        if op == "In" and (not present or value not in values):
             return False
-        if op == "NotIn" and present and labels[key] in values:
+        if op == "NotIn" and present and value in values:
             return False
         if op == "Exists" and not present:
             return False

@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from gitops.validation.model import Context, Issue, PodView
+from gitops.validation.model import Context, FieldPath, Issue, PodView
 from gitops.validation.registry import rule
 from gitops.validation.rules._util import (
     as_dict,
@@ -56,7 +56,7 @@ def check_container_names(view: PodView, ctx: Context) -> Iterator[Issue]:
         if problem:
             message = f"container name {name!r} must be a DNS-1123 label: it {problem}"
             yield Issue(view.manifest, (*cpath, "name"), message)
-        where = cpath[-2]
+        where = str(cpath[-2])
         if name in seen:
             yield Issue(
                 view.manifest,
@@ -137,7 +137,9 @@ def _env_name_problem(name: str, relaxed: bool) -> str | None:
     return "must consist of letters, digits, '_', '-' or '.', and not start with a digit"
 
 
-def _ref_issues(view: PodView, path: tuple, ref: dict, what: str, cname: str) -> Iterator[Issue]:
+def _ref_issues(
+    view: PodView, path: FieldPath, ref: dict[str, Any], what: str, cname: str
+) -> Iterator[Issue]:
     name = ref.get("name")
     if isinstance(name, str) and name and dns_subdomain_problem(name):
         message = f"{cname}: {what} name {name!r} {dns_subdomain_problem(name)}"

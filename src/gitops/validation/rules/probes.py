@@ -7,7 +7,7 @@ from typing import Any
 
 from gitops.validation.model import Context, FieldPath, Issue, PodView
 from gitops.validation.registry import rule
-from gitops.validation.rules._util import as_dict, int_or_port_name_problem, items_of
+from gitops.validation.rules._util import int_or_port_name_problem, items_of
 
 PROBES = ("livenessProbe", "readinessProbe", "startupProbe")
 HANDLERS = ("exec", "httpGet", "tcpSocket", "grpc")
@@ -123,7 +123,3 @@ def check_probe_settings(view: PodView, ctx: Context) -> Iterator[Issue]:
                 f"{cname}: {kind}.terminationGracePeriodSeconds must be positive (got {grace})",
             )
         yield from _port_issues(view, path, container, kind, probe)
-
-
-def has_probe(container: dict[str, Any], kind: str) -> bool:
-    return bool(as_dict(container.get(kind)))

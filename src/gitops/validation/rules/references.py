@@ -10,8 +10,9 @@ hand. References marked `optional: true` are never reported.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
-from gitops.validation.model import Context, Issue, Manifest
+from gitops.validation.model import Context, FieldPath, Issue, Manifest
 from gitops.validation.registry import rule
 from gitops.validation.rules._index import EnvIndex, Reference, index_of
 from gitops.validation.rules._util import as_dict, items_of
@@ -27,7 +28,7 @@ def _missing(ref: Reference, what: str, fix: str) -> Issue:
 
 def _once(refs: list[Reference]) -> Iterator[Reference]:
     """Name-level references, one per field (volume items repeat the volume's name field)."""
-    seen: set[tuple[int, tuple]] = set()
+    seen: set[tuple[int, FieldPath]] = set()
     for ref in refs:
         key = (id(ref.manifest), ref.path)
         if key not in seen:
@@ -113,7 +114,7 @@ def check_secret_refs(ctx: Context) -> Iterator[Issue]:
     index = index_of(ctx)
     refs = [r for r in index.references if r.kind == "Secret" and not r.optional]
     refs += list(_ingress_tls_refs(ctx, index))
-    reported: set[tuple[int, tuple]] = set()
+    reported: set[tuple[int, FieldPath]] = set()
     for ref in refs:
         for issue in _secret_issues(ctx, index, ref):
             key = (id(issue.manifest), issue.path)
@@ -163,7 +164,7 @@ def check_pvc_refs(ctx: Context) -> Iterator[Issue]:
             yield _missing(ref, "PersistentVolumeClaim", "add it to the manifests or fix claimName")
 
 
-def _service_port_issue(service: Manifest, port: dict) -> str:
+def _service_port_issue(service: Manifest, port: dict[str, Any]) -> str:
     ports = [p for _, p in items_of(service.get(("spec", "ports")))]
     if port.get("name") is not None:
         names = {str(p.get("name")) for p in ports if p.get("name")}
@@ -189,7 +190,7 @@ def check_ingress_backends(ctx: Context) -> Iterator[Issue]:
     index = index_of(ctx)
     for ingress in index_of(ctx).of_kind("Ingress"):
         ns = index.ns(ingress)
-        backends = []
+        backends: list[tuple[FieldPath, Any]] = []
         if ingress.get(("spec", "defaultBackend")) is not None:
             backends.append((("spec", "defaultBackend"), ingress.get(("spec", "defaultBackend"))))
         for i, rule_ in items_of(ingress.get(("spec", "rules"))):

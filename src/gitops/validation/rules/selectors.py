@@ -49,10 +49,10 @@ def selector_syntax_issues(manifest: Manifest, path: FieldPath, selector: Any) -
         if not isinstance(expr, dict):
             continue
         epath = (*path, "matchExpressions", i)
-        key, op, values = expr.get("key"), expr.get("operator"), expr.get("values") or []
-        problem = qualified_name_problem(str(key or ""))
+        expr_key, op, values = expr.get("key"), expr.get("operator"), expr.get("values") or []
+        problem = qualified_name_problem(str(expr_key or ""))
         if problem:
-            yield Issue(manifest, (*epath, "key"), f"key {key!r}: {problem}")
+            yield Issue(manifest, (*epath, "key"), f"key {expr_key!r}: {problem}")
         if not isinstance(op, str) or op not in SELECTOR_OPERATORS:
             yield Issue(
                 manifest,

@@ -114,11 +114,6 @@ def minor(version: str) -> int:
     return int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else 0
 
 
-def removal(api_version: str, kind: str) -> Removal | None:
-    """The guide's row for this apiVersion and kind, removed or not yet."""
-    return _BY_KEY.get((api_version, kind))
-
-
 def removed_in(api_version: str, kind: str, kubernetes_version: str) -> Removal | None:
     """The row when `kubernetes_version` no longer serves this apiVersion of `kind`."""
     row = _BY_KEY.get((api_version, kind))

@@ -36,7 +36,11 @@ class SchemaCheck:
             if manifest.kind == CRD_KIND and manifest.api_version.startswith("apiextensions."):
                 spec = manifest.obj.get("spec")
                 names = spec.get("names") if isinstance(spec, dict) else None
-                if isinstance(names, dict) and isinstance(spec.get("group"), str):
+                if (
+                    isinstance(spec, dict)
+                    and isinstance(names, dict)
+                    and isinstance(spec.get("group"), str)
+                ):
                     self.crds[(spec["group"], str(names.get("kind")))] = manifest.obj
 
     def check(self, manifest: Manifest) -> list[RuleIssue]:

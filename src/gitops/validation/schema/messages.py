@@ -152,7 +152,7 @@ def _one_of_message(problem: Problem) -> str:
 
 
 def _is_quantity(problem: Problem) -> bool:
-    return problem.details.get("definition", "").endswith("resource.Quantity")
+    return str(problem.details.get("definition", "")).endswith("resource.Quantity")
 
 
 def required_from_message(message: str) -> str | None:

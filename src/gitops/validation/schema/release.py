@@ -188,7 +188,10 @@ class Release:
 
     @cached_property
     def defs(self) -> dict[str, Any]:
-        return json.loads((self.folder / "_definitions.json").read_text(encoding="utf-8"))
+        defs: dict[str, Any] = json.loads(
+            (self.folder / "_definitions.json").read_text(encoding="utf-8")
+        )
+        return defs
 
     @cached_property
     def registry(self) -> Any:
@@ -241,7 +244,7 @@ class Release:
             if {"group": group, "kind": kind, "version": version} in schema.get(
                 "x-kubernetes-group-version-kind", []
             ):
-                return schema
+                return dict(schema)
         return {"$ref": f"{DEFINITIONS_URI}#/$defs/{definition}"}
 
     def custom_checker(self, schema: dict[str, Any]) -> Checker:
