@@ -14,7 +14,7 @@ import difflib
 import hashlib
 import hmac
 import secrets
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -222,26 +222,27 @@ def _is_image_path(path: str) -> bool:
 def _changed_paths(old: Any, new: Any, path: str = "") -> Iterator[str]:
     """Field paths whose values differ; list items with a `name` are matched by name."""
     if isinstance(old, dict) and isinstance(new, dict):
-        for key in list(old) + [k for k in new if k not in old]:
-            here = f"{path}.{key}" if path else str(key)
-            if key not in old or key not in new:
-                yield here
-            elif old[key] != new[key]:
-                yield from _changed_paths(old[key], new[key], here)
+        yield from _changed_members(old, new, lambda key: f"{path}.{key}" if path else str(key))
     elif isinstance(old, list) and isinstance(new, list) and _named(old) and _named(new):
         old_by, new_by = {i["name"]: i for i in old}, {i["name"]: i for i in new}
-        for name in list(old_by) + [n for n in new_by if n not in old_by]:
-            here = f"{path}[{name}]"
-            if name not in old_by or name not in new_by:
-                yield here
-            elif old_by[name] != new_by[name]:
-                yield from _changed_paths(old_by[name], new_by[name], here)
+        yield from _changed_members(old_by, new_by, lambda name: f"{path}[{name}]")
     elif isinstance(old, list) and isinstance(new, list) and len(old) == len(new):
         for index, (a, b) in enumerate(zip(old, new, strict=True)):
             if a != b:
                 yield from _changed_paths(a, b, f"{path}[{index}]")
     elif old != new:
         yield path or "(whole object)"
+
+
+def _changed_members(
+    old: dict[Any, Any], new: dict[Any, Any], where: Callable[[Any], str]
+) -> Iterator[str]:
+    """The changed paths below two mappings: a key on one side only is a change itself."""
+    for key in list(old) + [k for k in new if k not in old]:
+        if key not in old or key not in new:
+            yield where(key)
+        elif old[key] != new[key]:
+            yield from _changed_paths(old[key], new[key], where(key))
 
 
 def _named(items: list[Any]) -> bool:

@@ -104,85 +104,93 @@ def load_environment(layout: Layout, name: str) -> Environment:
 
 
 def _parse(name: str, overlay: Path, facts_file: Path, shown: Path, data: Any) -> Environment:
-    def fail(message: str, node: Any = None, key: str | None = None) -> ConfigError:
-        return ConfigError(
-            message, path=shown, line=node_line(node, key) if node is not None else 1
-        )
-
+    read = _FactsReader(shown)
     if not isinstance(data, Mapping):
-        raise fail("the facts file must be a mapping of fact names to values")
+        raise read.fail("the facts file must be a mapping of fact names to values")
     for key in data:
         if key not in _KNOWN_KEYS:
-            raise fail(f"unknown fact {key!r} (known: {', '.join(sorted(_KNOWN_KEYS))})", data, key)
-
-    def text(node: Mapping[str, Any], key: str, what: str) -> str:
-        value = node.get(key)
-        if not isinstance(value, str) or not value.strip():
-            raise fail(f"{what} ({key}) is required and must be a non-empty string", node, key)
-        return value.strip()
-
-    version = str(data.get("kubernetesVersion", "")).strip()
-    if not _K8S_VERSION.match(version):
-        raise fail(
-            f'kubernetesVersion must be a quoted minor version like "1.33", got {version!r}',
-            data,
-            "kubernetesVersion",
-        )
-    image = data.get("image")
-    if not isinstance(image, Mapping):
-        raise fail("image must be a mapping with name, repository and requireDigest", data, "image")
-    require_digest = image.get("requireDigest", False)
-    if not isinstance(require_digest, bool):
-        raise fail("image.requireDigest must be true or false", image, "requireDigest")
-    image_facts = ImageFacts(
-        name=text(image, "name", "the image name used in the overlay's images: entry"),
-        repository=text(image, "repository", "the image repository"),
-        require_digest=require_digest,
-    )
+            known = ", ".join(sorted(_KNOWN_KEYS))
+            raise read.fail(f"unknown fact {key!r} (known: {known})", data, key)
     return Environment(
         name=name,
         overlay_dir=overlay,
         facts_file=facts_file,
-        kubernetes_version=version,
-        namespace=text(data, "namespace", "the namespace"),
-        host=text(data, "host", "the public host name"),
-        image=image_facts,
-        required_kinds=_strings(data, "requiredKinds", fail),
-        custom_resources=_strings(data, "customResources", fail),
-        secrets=_secrets(data.get("secrets") or {}, fail),
+        kubernetes_version=read.kubernetes_version(data),
+        namespace=read.text(data, "namespace", "the namespace"),
+        host=read.text(data, "host", "the public host name"),
+        image=read.image(data),
+        required_kinds=read.strings(data, "requiredKinds"),
+        custom_resources=read.strings(data, "customResources"),
+        secrets=read.secrets(data.get("secrets") or {}),
     )
 
 
-def _strings(data: Mapping[str, Any], key: str, fail: Any) -> tuple[str, ...]:
-    value = data.get(key) or []
-    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
-        raise fail(f"{key} must be a list of strings", data, key)
-    return tuple(value)
+@dataclass(frozen=True)
+class _FactsReader:
+    """Reads one facts file's values; every error names the file and the line of the value."""
 
+    shown: Path
 
-def _secrets(node: Any, fail: Any) -> dict[str, SecretSource]:
-    if not isinstance(node, Mapping):
-        raise fail("secrets must map each Secret's name to how it is provided", node)
-    result: dict[str, SecretSource] = {}
-    for secret_name, spec in node.items():
+    def fail(self, message: str, node: Any = None, key: Any = None) -> ConfigError:
+        line = node_line(node, key) if node is not None else 1
+        return ConfigError(message, path=self.shown, line=line)
+
+    def text(self, node: Mapping[str, Any], key: str, what: str) -> str:
+        value = node.get(key)
+        if not isinstance(value, str) or not value.strip():
+            raise self.fail(f"{what} ({key}) is required and must be a non-empty string", node, key)
+        return value.strip()
+
+    def strings(self, data: Mapping[str, Any], key: str) -> tuple[str, ...]:
+        value = data.get(key) or []
+        if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+            raise self.fail(f"{key} must be a list of strings", data, key)
+        return tuple(value)
+
+    def kubernetes_version(self, data: Mapping[str, Any]) -> str:
+        version = str(data.get("kubernetesVersion", "")).strip()
+        if not _K8S_VERSION.match(version):
+            raise self.fail(
+                f'kubernetesVersion must be a quoted minor version like "1.33", got {version!r}',
+                data,
+                "kubernetesVersion",
+            )
+        return version
+
+    def image(self, data: Mapping[str, Any]) -> ImageFacts:
+        image = data.get("image")
+        if not isinstance(image, Mapping):
+            message = "image must be a mapping with name, repository and requireDigest"
+            raise self.fail(message, data, "image")
+        require_digest = image.get("requireDigest", False)
+        if not isinstance(require_digest, bool):
+            raise self.fail("image.requireDigest must be true or false", image, "requireDigest")
+        return ImageFacts(
+            name=self.text(image, "name", "the image name used in the overlay's images: entry"),
+            repository=self.text(image, "repository", "the image repository"),
+            require_digest=require_digest,
+        )
+
+    def secrets(self, node: Any) -> dict[str, SecretSource]:
+        if not isinstance(node, Mapping):
+            raise self.fail("secrets must map each Secret's name to how it is provided", node)
+        return {str(name): self.secret(str(name), spec, node) for name, spec in node.items()}
+
+    def secret(self, name: str, spec: Any, parent: Any) -> SecretSource:
         if not isinstance(spec, Mapping):
-            raise fail(f"secrets.{secret_name} must be a mapping with provider and keys", node)
+            raise self.fail(f"secrets.{name} must be a mapping with provider and keys", parent)
         provider = spec.get("provider")
         if provider not in SECRET_PROVIDERS:
-            raise fail(
-                f"secrets.{secret_name}.provider must be one of {', '.join(SECRET_PROVIDERS)}, "
+            raise self.fail(
+                f"secrets.{name}.provider must be one of {', '.join(SECRET_PROVIDERS)}, "
                 f"got {provider!r}",
                 spec,
                 "provider",
             )
         keys = spec.get("keys") or []
         if not isinstance(keys, list) or not keys or not all(isinstance(k, str) for k in keys):
-            raise fail(f"secrets.{secret_name}.keys must list the Secret's keys", spec, "keys")
+            raise self.fail(f"secrets.{name}.keys must list the Secret's keys", spec, "keys")
         create = spec.get("create", "")
         if not isinstance(create, str):
-            message = f"secrets.{secret_name}.create must be a command as a string"
-            raise fail(message, spec, "create")
-        result[str(secret_name)] = SecretSource(
-            name=str(secret_name), provider=provider, keys=tuple(keys), create=create.strip()
-        )
-    return result
+            raise self.fail(f"secrets.{name}.create must be a command as a string", spec, "create")
+        return SecretSource(name=name, provider=provider, keys=tuple(keys), create=create.strip())

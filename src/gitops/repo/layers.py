@@ -18,7 +18,7 @@ repository whose controllers need no ordering).
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -73,6 +73,19 @@ def _parse(data: Any, shown: Path | str) -> Layers:
     layers = data.get("layers")
     if not isinstance(layers, Mapping) or not layers:
         raise fail("`layers` must map each layer to the components it holds", data, "layers")
+    by_component = _components(layers, fail)
+    default = data.get("default")
+    if default not in layers:
+        raise fail(
+            f"`default` must name one of the layers ({', '.join(layers)}), got {default!r}",
+            data,
+            "default" if "default" in data else None,
+        )
+    return Layers(names=tuple(layers), default=str(default), by_component=by_component)
+
+
+def _components(layers: Mapping[Any, Any], fail: Callable[..., ConfigError]) -> dict[str, str]:
+    """component -> layer; each layer a folder name, each component in one layer only."""
     by_component: dict[str, str] = {}
     for name, components in layers.items():
         if not isinstance(name, str) or not _LAYER_NAME.match(name):
@@ -90,11 +103,4 @@ def _parse(data: Any, shown: Path | str) -> Layers:
                     name,
                 )
             by_component[component] = name
-    default = data.get("default")
-    if default not in layers:
-        raise fail(
-            f"`default` must name one of the layers ({', '.join(layers)}), got {default!r}",
-            data,
-            "default" if "default" in data else None,
-        )
-    return Layers(names=tuple(layers), default=str(default), by_component=by_component)
+    return by_component

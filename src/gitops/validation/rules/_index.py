@@ -150,24 +150,7 @@ def _secret_provided(manifest: Manifest) -> tuple[str, set[str] | None]:
 def _pod_references(view: PodView, ns: str) -> Iterable[Reference]:
     manifest, spec = view.manifest, view.spec
     for cpath, container in view.containers():
-        for i, env in items_of(container.get("env")):
-            value_from = as_dict(env.get("valueFrom"))
-            for key, kind in (("configMapKeyRef", "ConfigMap"), ("secretKeyRef", "Secret")):
-                ref = value_from.get(key)
-                if isinstance(ref, dict) and ref.get("name"):
-                    path = (*cpath, "env", i, "valueFrom", key)
-                    yield Reference(
-                        manifest, (*path, "name"), kind, ns, str(ref["name"]),
-                        key=str(ref.get("key")), key_path=(*path, "key"),
-                        optional=ref.get("optional") is True,
-                    )  # fmt: skip
-        for i, source in items_of(container.get("envFrom")):
-            for key, kind in (("configMapRef", "ConfigMap"), ("secretRef", "Secret")):
-                ref = source.get(key)
-                if isinstance(ref, dict) and ref.get("name"):
-                    path = (*cpath, "envFrom", i, key, "name")
-                    optional = ref.get("optional") is True
-                    yield Reference(manifest, path, kind, ns, str(ref["name"]), optional=optional)
+        yield from _container_references(manifest, cpath, container, ns)
     for i, volume in items_of(spec.get("volumes")):
         vpath = (*view.path, "volumes", i)
         yield from _volume_references(manifest, vpath, volume, ns)
@@ -181,10 +164,33 @@ def _pod_references(view: PodView, ns: str) -> Iterable[Reference]:
         yield Reference(manifest, (*view.path, key), "ServiceAccount", ns, account)
 
 
-def _volume_references(
-    manifest: Manifest, vpath: FieldPath, volume: dict[str, Any], ns: str
+def _container_references(
+    manifest: Manifest, cpath: FieldPath, container: dict[str, Any], ns: str
 ) -> Iterable[Reference]:
-    sources: list[tuple[FieldPath, str, dict[str, Any]]] = []
+    """ConfigMaps and Secrets a container's `env` (by key) and `envFrom` (whole) read."""
+    for i, env in items_of(container.get("env")):
+        value_from = as_dict(env.get("valueFrom"))
+        for key, kind in (("configMapKeyRef", "ConfigMap"), ("secretKeyRef", "Secret")):
+            ref = value_from.get(key)
+            if isinstance(ref, dict) and ref.get("name"):
+                path = (*cpath, "env", i, "valueFrom", key)
+                yield Reference(
+                    manifest, (*path, "name"), kind, ns, str(ref["name"]),
+                    key=str(ref.get("key")), key_path=(*path, "key"),
+                    optional=ref.get("optional") is True,
+                )  # fmt: skip
+    for i, source in items_of(container.get("envFrom")):
+        for key, kind in (("configMapRef", "ConfigMap"), ("secretRef", "Secret")):
+            ref = source.get(key)
+            if isinstance(ref, dict) and ref.get("name"):
+                path = (*cpath, "envFrom", i, key, "name")
+                optional = ref.get("optional") is True
+                yield Reference(manifest, path, kind, ns, str(ref["name"]), optional=optional)
+
+
+def _volume_sources(vpath: FieldPath, volume: dict[str, Any]) -> list[tuple[FieldPath, str, Any]]:
+    """(path, kind, source) of each ConfigMap or Secret a volume mounts, projected ones too."""
+    sources: list[tuple[FieldPath, str, Any]] = []
     if isinstance(volume.get("configMap"), dict):
         sources.append(((*vpath, "configMap"), "ConfigMap", volume["configMap"]))
     if isinstance(volume.get("secret"), dict):
@@ -194,7 +200,13 @@ def _volume_references(
         for key, kind in (("configMap", "ConfigMap"), ("secret", "Secret")):
             if isinstance(source.get(key), dict):
                 sources.append(((*spath, key), kind, source[key]))
-    for path, kind, source in sources:
+    return sources
+
+
+def _volume_references(
+    manifest: Manifest, vpath: FieldPath, volume: dict[str, Any], ns: str
+) -> Iterable[Reference]:
+    for path, kind, source in _volume_sources(vpath, volume):
         name_key = "secretName" if kind == "Secret" and path[-1] == "secret" else "name"
         name = source.get(name_key)
         if not name:

@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from gitops.validation.model import Context, FieldPath, Issue, PodView
+from gitops.validation.model import Context, FieldPath, Issue, Manifest, PodView
 from gitops.validation.registry import rule
 from gitops.validation.rules._util import (
     as_dict,
@@ -79,52 +79,84 @@ def check_container_names(view: PodView, ctx: Context) -> Iterator[Issue]:
 def check_container_ports(view: PodView, ctx: Context) -> Iterator[Issue]:
     host_ports: dict[tuple[Any, str, str], str] = {}
     for cpath, container in view.containers():
-        cname = container.get("name", "?")
+        cname = str(container.get("name", "?"))
         names: set[str] = set()
         numbers: set[tuple[Any, str]] = set()
         for i, port in items_of(container.get("ports")):
             ppath = (*cpath, "ports", i)
-            number, protocol = port.get("containerPort"), str(port.get("protocol") or "TCP")
-            problem = port_number_problem(number)
-            if problem:
-                message = f"{cname}: containerPort {number!r} {problem}"
-                yield Issue(view.manifest, (*ppath, "containerPort"), message)
-            elif (number, protocol) in numbers:  # number is an int here
-                yield Issue(
-                    view.manifest,
-                    (*ppath, "containerPort"),
-                    f"{cname}: containerPort {number}/{protocol} is listed twice; remove the "
-                    "duplicate (kubectl apply merges ports by number and drops one)",
-                    severity="warning",
-                )
-            if isinstance(number, int):
-                numbers.add((number, protocol))
-            name = port.get("name")
-            if isinstance(name, str) and name:
-                problem = port_name_problem(name)
-                if problem:
-                    message = f"{cname}: port name {name!r} {problem}"
-                    yield Issue(view.manifest, (*ppath, "name"), message)
-                elif name in names:
-                    message = f"{cname}: port name {name!r} is used twice; rename one"
-                    yield Issue(view.manifest, (*ppath, "name"), message)
-                names.add(name)
-            host = port.get("hostPort")
-            if host not in (None, 0):
-                problem = port_number_problem(host)
-                if problem:
-                    message = f"{cname}: hostPort {host!r} {problem}"
-                    yield Issue(view.manifest, (*ppath, "hostPort"), message)
-                    continue
-                key = (host, protocol, str(port.get("hostIP") or ""))
-                if key in host_ports:
-                    yield Issue(
-                        view.manifest,
-                        (*ppath, "hostPort"),
-                        f"{cname}: hostPort {host}/{protocol} is already taken by "
-                        f"{host_ports[key]}; use another hostPort",
-                    )
-                host_ports[key] = str(cname)
+            yield from _port_number_issues(view.manifest, ppath, port, cname, numbers)
+            yield from _port_name_issues(view.manifest, ppath, port, cname, names)
+            yield from _host_port_issues(view.manifest, ppath, port, cname, host_ports)
+
+
+def _port_number_issues(
+    manifest: Manifest,
+    ppath: FieldPath,
+    port: dict[str, Any],
+    cname: str,
+    numbers: set[tuple[Any, str]],
+) -> Iterator[Issue]:
+    """containerPort in range and listed once per protocol; `numbers` collects them."""
+    number, protocol = port.get("containerPort"), str(port.get("protocol") or "TCP")
+    problem = port_number_problem(number)
+    if problem:
+        yield Issue(
+            manifest, (*ppath, "containerPort"), f"{cname}: containerPort {number!r} {problem}"
+        )
+    elif (number, protocol) in numbers:  # number is an int here
+        yield Issue(
+            manifest,
+            (*ppath, "containerPort"),
+            f"{cname}: containerPort {number}/{protocol} is listed twice; remove the "
+            "duplicate (kubectl apply merges ports by number and drops one)",
+            severity="warning",
+        )
+    if isinstance(number, int):
+        numbers.add((number, protocol))
+
+
+def _port_name_issues(
+    manifest: Manifest, ppath: FieldPath, port: dict[str, Any], cname: str, names: set[str]
+) -> Iterator[Issue]:
+    """A port name is an IANA_SVC_NAME, unique within its container; `names` collects them."""
+    name = port.get("name")
+    if not isinstance(name, str) or not name:
+        return
+    problem = port_name_problem(name)
+    if problem:
+        yield Issue(manifest, (*ppath, "name"), f"{cname}: port name {name!r} {problem}")
+    elif name in names:
+        yield Issue(
+            manifest, (*ppath, "name"), f"{cname}: port name {name!r} is used twice; rename one"
+        )
+    names.add(name)
+
+
+def _host_port_issues(
+    manifest: Manifest,
+    ppath: FieldPath,
+    port: dict[str, Any],
+    cname: str,
+    taken: dict[tuple[Any, str, str], str],
+) -> Iterator[Issue]:
+    """A hostPort in range, used once per pod (protocol and hostIP); `taken` collects them."""
+    host = port.get("hostPort")
+    if host in (None, 0):
+        return
+    problem = port_number_problem(host)
+    if problem:
+        yield Issue(manifest, (*ppath, "hostPort"), f"{cname}: hostPort {host!r} {problem}")
+        return
+    protocol = str(port.get("protocol") or "TCP")
+    key = (host, protocol, str(port.get("hostIP") or ""))
+    if key in taken:
+        yield Issue(
+            manifest,
+            (*ppath, "hostPort"),
+            f"{cname}: hostPort {host}/{protocol} is already taken by {taken[key]}; use another "
+            "hostPort",
+        )
+    taken[key] = cname
 
 
 def _env_name_problem(name: str, relaxed: bool) -> str | None:
@@ -164,35 +196,7 @@ def check_env_vars(view: PodView, ctx: Context) -> Iterator[Issue]:
     for cpath, container in view.containers():
         cname = str(container.get("name", "?"))
         for i, env in items_of(container.get("env")):
-            epath = (*cpath, "env", i)
-            name = env.get("name")
-            if isinstance(name, str) and name:
-                problem = _env_name_problem(name, relaxed)
-                if problem:
-                    message = f"{cname}: env var name {name!r} {problem}"
-                    yield Issue(view.manifest, (*epath, "name"), message)
-            value_from = env.get("valueFrom")
-            if value_from is None:
-                continue
-            if env.get("value"):
-                yield Issue(
-                    view.manifest,
-                    (*epath, "valueFrom"),
-                    f"{cname}: env var {name!r} sets both value and valueFrom; keep one",
-                )
-            sources = [key for key in _VALUE_FROM_SOURCES if as_dict(value_from).get(key)]
-            if len(sources) != 1:
-                found = ", ".join(sources) or "none"
-                yield Issue(
-                    view.manifest,
-                    (*epath, "valueFrom"),
-                    f"{cname}: env var {name!r} valueFrom needs exactly one of fieldRef, "
-                    f"resourceFieldRef, configMapKeyRef, secretKeyRef (found: {found})",
-                )
-            for key in ("configMapKeyRef", "secretKeyRef"):
-                ref = as_dict(value_from).get(key)
-                if isinstance(ref, dict):
-                    yield from _ref_issues(view, (*epath, "valueFrom", key), ref, key, cname)
+            yield from _env_issues(view, (*cpath, "env", i), env, cname, relaxed)
         for i, source in items_of(container.get("envFrom")):
             kinds = [key for key in ("configMapRef", "secretRef") if source.get(key)]
             if len(kinds) != 1:
@@ -202,3 +206,38 @@ def check_env_vars(view: PodView, ctx: Context) -> Iterator[Issue]:
                     where,
                     f"{cname}: each envFrom entry needs exactly one of configMapRef or secretRef",
                 )
+
+
+def _env_issues(
+    view: PodView, epath: FieldPath, env: dict[str, Any], cname: str, relaxed: bool
+) -> Iterator[Issue]:
+    """One `env` entry: its name, and a valueFrom with exactly one source (and no value)."""
+    name = env.get("name")
+    if isinstance(name, str) and name:
+        problem = _env_name_problem(name, relaxed)
+        if problem:
+            yield Issue(
+                view.manifest, (*epath, "name"), f"{cname}: env var name {name!r} {problem}"
+            )
+    value_from = env.get("valueFrom")
+    if value_from is None:
+        return
+    if env.get("value"):
+        yield Issue(
+            view.manifest,
+            (*epath, "valueFrom"),
+            f"{cname}: env var {name!r} sets both value and valueFrom; keep one",
+        )
+    sources = [key for key in _VALUE_FROM_SOURCES if as_dict(value_from).get(key)]
+    if len(sources) != 1:
+        found = ", ".join(sources) or "none"
+        yield Issue(
+            view.manifest,
+            (*epath, "valueFrom"),
+            f"{cname}: env var {name!r} valueFrom needs exactly one of fieldRef, "
+            f"resourceFieldRef, configMapKeyRef, secretKeyRef (found: {found})",
+        )
+    for key in ("configMapKeyRef", "secretKeyRef"):
+        ref = as_dict(value_from).get(key)
+        if isinstance(ref, dict):
+            yield from _ref_issues(view, (*epath, "valueFrom", key), ref, key, cname)

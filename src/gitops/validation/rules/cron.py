@@ -47,30 +47,37 @@ def _number(text: str, names: dict[str, int] | None) -> int:
 
 
 def _check_field(expr: str, label: str, low: int, high: int, names: dict[str, int] | None) -> None:
+    """Each comma-separated part of one field parses and stays in [low, high], as robfig/cron's
+    getRange does (the parser the CronJob controller uses)."""
     for part in expr.split(","):
-        range_step = part.split("/")
-        if len(range_step) > 2:
-            raise ValueError(f"too many slashes in {part!r}")
-        bounds = range_step[0].split("-")
-        if bounds[0] in {"*", "?"}:
-            start, end = low, high
-        else:
-            if len(bounds) > 2:
-                raise ValueError(f"too many hyphens in {part!r}")
-            start = _number(bounds[0], names)
-            end = _number(bounds[1], names) if len(bounds) == 2 else start
-        if len(range_step) == 2:
-            step = _number(range_step[1], None)
-            if len(bounds) == 1 and bounds[0] not in {"*", "?"}:
-                end = high
-            if step == 0:
-                raise ValueError(f"step in {part!r} must be a positive number")
+        start, end = _part_range(part, low, high, names)
         if start < low:
             raise ValueError(f"{label} {start} is below the minimum {low}")
         if end > high:
             raise ValueError(f"{label} {end} is above the maximum {high}")
         if start > end:
             raise ValueError(f"{label} range {part!r} starts after it ends")
+
+
+def _part_range(part: str, low: int, high: int, names: dict[str, int] | None) -> tuple[int, int]:
+    """(start, end) of one part: `*`, `N`, `N-M`, each with an optional `/step`."""
+    range_step = part.split("/")
+    if len(range_step) > 2:
+        raise ValueError(f"too many slashes in {part!r}")
+    bounds = range_step[0].split("-")
+    if bounds[0] in {"*", "?"}:
+        start, end = low, high
+    else:
+        if len(bounds) > 2:
+            raise ValueError(f"too many hyphens in {part!r}")
+        start = _number(bounds[0], names)
+        end = _number(bounds[1], names) if len(bounds) == 2 else start
+    if len(range_step) == 2:
+        if _number(range_step[1], None) == 0:
+            raise ValueError(f"step in {part!r} must be a positive number")
+        if len(bounds) == 1 and bounds[0] not in {"*", "?"}:
+            end = high
+    return start, end
 
 
 def _descriptor_problem(schedule: str) -> str | None:

@@ -44,22 +44,8 @@ def check_service_ports(manifest: Manifest, ctx: Context) -> Iterator[Issue]:
     numbers: set[tuple[Any, str]] = set()
     for i, port in ports:
         path = ("spec", "ports", i)
-        name, number = port.get("name"), port.get("port")
-        protocol = str(port.get("protocol") or "TCP")
-        if not name and len(ports) > 1:
-            yield Issue(
-                manifest,
-                path,
-                f"port {number} needs a name: a Service with several ports must "
-                "name each one (e.g. http, metrics)",
-            )
-        elif isinstance(name, str) and name:
-            problem = dns_label_problem(name)
-            if problem:
-                yield Issue(manifest, (*path, "name"), f"port name {name!r} {problem}")
-            elif name in names:
-                yield Issue(manifest, (*path, "name"), f"port name {name!r} is used twice")
-            names.add(name)
+        yield from _service_port_name_issues(manifest, path, port, names, several=len(ports) > 1)
+        number, protocol = port.get("port"), str(port.get("protocol") or "TCP")
         problem = port_number_problem(number)
         if problem:
             yield Issue(manifest, (*path, "port"), f"port {number!r} {problem}")
@@ -69,11 +55,31 @@ def check_service_ports(manifest: Manifest, ctx: Context) -> Iterator[Issue]:
         else:
             numbers.add((number, protocol))
         target = port.get("targetPort")
-        if target not in (None, 0, ""):
-            problem = int_or_port_name_problem(target)
-            if problem:
-                yield Issue(manifest, (*path, "targetPort"), f"targetPort {target!r} {problem}")
+        problem = None if target in (None, 0, "") else int_or_port_name_problem(target)
+        if problem:
+            yield Issue(manifest, (*path, "targetPort"), f"targetPort {target!r} {problem}")
         yield from _node_port_issues(manifest, path, port.get("nodePort"), service_type)
+
+
+def _service_port_name_issues(
+    manifest: Manifest, path: FieldPath, port: dict[str, Any], names: set[str], *, several: bool
+) -> Iterator[Issue]:
+    """Every port named (a DNS label, once) when there are several; `names` collects them."""
+    name = port.get("name")
+    if not name and several:
+        yield Issue(
+            manifest,
+            path,
+            f"port {port.get('port')} needs a name: a Service with several ports must "
+            "name each one (e.g. http, metrics)",
+        )
+    elif isinstance(name, str) and name:
+        problem = dns_label_problem(name)
+        if problem:
+            yield Issue(manifest, (*path, "name"), f"port name {name!r} {problem}")
+        elif name in names:
+            yield Issue(manifest, (*path, "name"), f"port name {name!r} is used twice")
+        names.add(name)
 
 
 def _node_port_issues(
@@ -167,14 +173,15 @@ def check_ingress(manifest: Manifest, ctx: Context) -> Iterator[Issue]:
                 yield Issue(manifest, (*ppath, "path"), f"path {entry.get('path')!r} {problem}")
             yield from _backend_issues(manifest, (*ppath, "backend"), entry.get("backend"))
     for i, tls in items_of(spec.get("tls")):
-        for j, host in enumerate(as_list(tls.get("hosts"))):
-            if isinstance(host, str) and _host_problem(host):
-                yield Issue(
-                    manifest,
-                    ("spec", "tls", i, "hosts", j),
-                    f"TLS host {host!r} {_host_problem(host)}",
-                )
-        secret = tls.get("secretName")
-        if isinstance(secret, str) and secret and dns_subdomain_problem(secret):
-            message = f"secretName {secret!r} {dns_subdomain_problem(secret)}"
-            yield Issue(manifest, ("spec", "tls", i, "secretName"), message)
+        yield from _tls_issues(manifest, ("spec", "tls", i), tls)
+
+
+def _tls_issues(manifest: Manifest, path: FieldPath, tls: dict[str, Any]) -> Iterator[Issue]:
+    """One `tls` entry: its hosts are host names, its secretName a DNS subdomain."""
+    for j, host in enumerate(as_list(tls.get("hosts"))):
+        if isinstance(host, str) and _host_problem(host):
+            yield Issue(manifest, (*path, "hosts", j), f"TLS host {host!r} {_host_problem(host)}")
+    secret = tls.get("secretName")
+    if isinstance(secret, str) and secret and dns_subdomain_problem(secret):
+        message = f"secretName {secret!r} {dns_subdomain_problem(secret)}"
+        yield Issue(manifest, (*path, "secretName"), message)

@@ -46,27 +46,32 @@ def selector_syntax_issues(manifest: Manifest, path: FieldPath, selector: Any) -
             yield Issue(manifest, (*path, "matchLabels", key), f"{key}={value!r}: {problem}")
     expressions = selector.get("matchExpressions")
     for i, expr in enumerate(expressions if isinstance(expressions, list) else []):
-        if not isinstance(expr, dict):
-            continue
-        epath = (*path, "matchExpressions", i)
-        expr_key, op, values = expr.get("key"), expr.get("operator"), expr.get("values") or []
-        problem = qualified_name_problem(str(expr_key or ""))
+        if isinstance(expr, dict):
+            yield from _expression_issues(manifest, (*path, "matchExpressions", i), expr)
+
+
+def _expression_issues(
+    manifest: Manifest, epath: FieldPath, expr: dict[str, Any]
+) -> Iterator[Issue]:
+    """One matchExpressions entry: a qualified key, a known operator, values as it requires."""
+    expr_key, op, values = expr.get("key"), expr.get("operator"), expr.get("values") or []
+    problem = qualified_name_problem(str(expr_key or ""))
+    if problem:
+        yield Issue(manifest, (*epath, "key"), f"key {expr_key!r}: {problem}")
+    if not isinstance(op, str) or op not in SELECTOR_OPERATORS:
+        yield Issue(
+            manifest,
+            (*epath, "operator"),
+            f"operator {op!r} is not one of In, NotIn, Exists, DoesNotExist",
+        )
+    elif op in {"In", "NotIn"} and not values:
+        yield Issue(manifest, epath, f"operator {op} needs a non-empty values list")
+    elif op in {"Exists", "DoesNotExist"} and values:
+        yield Issue(manifest, (*epath, "values"), f"operator {op} takes no values; remove them")
+    for j, value in enumerate(values if isinstance(values, list) else []):
+        problem = label_value_problem(value)
         if problem:
-            yield Issue(manifest, (*epath, "key"), f"key {expr_key!r}: {problem}")
-        if not isinstance(op, str) or op not in SELECTOR_OPERATORS:
-            yield Issue(
-                manifest,
-                (*epath, "operator"),
-                f"operator {op!r} is not one of In, NotIn, Exists, DoesNotExist",
-            )
-        elif op in {"In", "NotIn"} and not values:
-            yield Issue(manifest, epath, f"operator {op} needs a non-empty values list")
-        elif op in {"Exists", "DoesNotExist"} and values:
-            yield Issue(manifest, (*epath, "values"), f"operator {op} takes no values; remove them")
-        for j, value in enumerate(values if isinstance(values, list) else []):
-            problem = label_value_problem(value)
-            if problem:
-                yield Issue(manifest, (*epath, "values", j), f"value {value!r}: {problem}")
+            yield Issue(manifest, (*epath, "values", j), f"value {value!r}: {problem}")
 
 
 @rule(
