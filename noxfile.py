@@ -1,9 +1,10 @@
 """Every job of this repository, as a nox session. Sessions stay thin: the work is in `gitops`.
 
+    nox                        the default run: lint, validate, tests
     nox -s validate            the gate: committed clusters/ == fresh render, then every check
     nox -s tests               every test (PostgreSQL, Redis and Chromium tests need their binaries)
     nox -s serve               the guestbook on its embedded default (SQLite, local memory)
-    nox -s render | diff | bump | promote | rollback | image | bench | lint
+    nox -s render | diff | bump | promote | rollback | image | bench
 
 Arguments after `--` go to the command, e.g. `nox -s validate -- --format sarif`.
 `nox -R -s validate` reuses the environment without reinstalling (the fast path once set up).
@@ -16,13 +17,13 @@ from pathlib import Path
 
 import nox
 
+nox.needs_version = ">=2025.5.1"
 nox.options.default_venv_backend = "venv"
 nox.options.reuse_venv = "yes"
-nox.options.sessions = ["lint", "validate", "tests"]
 
 ROOT = Path(__file__).parent
 SERVICE = ROOT / "services" / "guestbook"
-PYTHON = "3.11"
+PYTHON = nox.project.python_versions(nox.project.load_toml(ROOT / "pyproject.toml"))
 
 
 def _gitops(session: nox.Session, command: str) -> None:
@@ -36,37 +37,37 @@ def validate(session: nox.Session) -> None:
     _gitops(session, "validate")
 
 
-@nox.session(python=PYTHON)
+@nox.session(python=PYTHON, default=False)
 def render(session: nox.Session) -> None:
     """Render apps/guestbook/overlays/* into clusters/*; `-- --check` only compares."""
     _gitops(session, "render")
 
 
-@nox.session(python=PYTHON)
+@nox.session(python=PYTHON, default=False)
 def diff(session: nox.Session) -> None:
     """Cluster-state diff between `-- BASE` (default: merge base with main) and the work tree."""
     _gitops(session, "diff")
 
 
-@nox.session(python=PYTHON)
+@nox.session(python=PYTHON, default=False)
 def bump(session: nox.Session) -> None:
     """`-- ENV IMAGE`: point ENV at IMAGE on a new branch, re-rendered and validated."""
     _gitops(session, "bump")
 
 
-@nox.session(python=PYTHON)
+@nox.session(python=PYTHON, default=False)
 def promote(session: nox.Session) -> None:
     """`-- dev prod`: give prod exactly the image dev runs, by digest."""
     _gitops(session, "promote")
 
 
-@nox.session(python=PYTHON)
+@nox.session(python=PYTHON, default=False)
 def rollback(session: nox.Session) -> None:
     """`-- ENV`: revert the last image change of ENV on a new branch."""
     _gitops(session, "rollback")
 
 
-@nox.session(python=PYTHON)
+@nox.session(python=PYTHON, default=False)
 def image(session: nox.Session) -> None:
     """Build services/guestbook with podman and smoke-test it against real PostgreSQL and Redis."""
     _gitops(session, "image")
@@ -87,17 +88,20 @@ def tests(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def lint(session: nox.Session) -> None:
-    """ruff (check and format), and the GitHub workflows with zizmor and their JSON schema."""
+    """ruff (check, format, complexity), mypy --strict, the dead-code check (vulture), and the
+    GitHub workflows with zizmor and their JSON schema."""
     session.install("-e", ".[lint]")
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
+    session.run("mypy")  # [tool.mypy] in pyproject.toml: strict, on src/
+    session.run("vulture")  # [tool.vulture]: what nothing uses; .vulture-whitelist.py
     workflows = sorted(str(p) for p in (ROOT / ".github" / "workflows").glob("*.y*ml"))
     if workflows:
         session.run("zizmor", "--offline", "--min-severity", "low", *workflows)
         session.run("check-jsonschema", "--builtin-schema", "vendor.github-workflows", *workflows)
 
 
-@nox.session(python=PYTHON)
+@nox.session(python=PYTHON, default=False)
 def serve(session: nox.Session) -> None:
     """The guestbook at http://127.0.0.1:8000 on SQLite and local memory (no servers needed)."""
     session.install("-r", str(SERVICE / "requirements.txt"))
@@ -114,7 +118,7 @@ def serve(session: nox.Session) -> None:
     session.run("python", "manage.py", "runserver", address, env=env)
 
 
-@nox.session(python=PYTHON)
+@nox.session(python=PYTHON, default=False)
 def bench(session: nox.Session) -> None:
     """Benchmarks that print figures: `-- service`, `-- validate`, or both (default)."""
     session.install("-e", ".[test]")

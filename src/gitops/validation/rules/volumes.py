@@ -49,7 +49,9 @@ def check_volumes(view: PodView, ctx: Context) -> Iterator[Issue]:
         paths: set[str] = set()
         for i, mount in items_of(container.get("volumeMounts")):
             mpath = (*cpath, "volumeMounts", i)
-            yield from _mount_issues(view.manifest, mpath, mount, cname, mountable, paths)
+            yield from _mount_issues(
+                view.manifest, mpath, mount, cname, mountable=mountable, paths=paths
+            )
 
 
 def _volume_issues(
@@ -81,6 +83,7 @@ def _mount_issues(
     mpath: FieldPath,
     mount: dict[str, Any],
     cname: str,
+    *,
     mountable: set[str],
     paths: set[str],
 ) -> Iterator[Issue]:
