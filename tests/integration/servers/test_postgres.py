@@ -1,0 +1,64 @@
+"""A real PostgreSQL on loopback (`localservers.postgres`): its URL, a restart that keeps the data,
+passwords, stop and start."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from gitops.localservers import postgres_server
+
+pytestmark = pytest.mark.servers
+
+
+def _psql(url: str, sql: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["psql", "-X", "-A", "-t", "-v", "ON_ERROR_STOP=1", url, "-c", sql],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=30,
+    )
+
+
+def test_postgres_serves_the_url_and_keeps_data_across_a_restart(
+    tmp_path: Path, assert_gone
+) -> None:
+    with postgres_server(tmp_path / "pg") as pg:
+        assert pg.url.startswith(f"postgres://guestbook:{pg.password}@127.0.0.1:{pg.port}/")
+        created = _psql(pg.url, "CREATE TABLE note (body text); INSERT INTO note VALUES ('kept')")
+        assert created.returncode == 0, created.stderr
+        # pytest-django creates test_<db>: the role may create databases, but is no superuser.
+        assert _psql(pg.url, "CREATE DATABASE test_guestbook").returncode == 0
+        first_pid = pg.pid
+
+        pg.restart()
+
+        assert pg.pid != first_pid
+        assert_gone(first_pid)
+        after = _psql(pg.url, "SELECT body FROM note")
+        assert after.returncode == 0, after.stderr
+        assert after.stdout.strip() == "kept"
+        pid = pg.pid
+    assert_gone(pid)
+
+
+def test_postgres_refuses_a_wrong_password_and_is_down_after_stop(
+    tmp_path: Path, assert_gone
+) -> None:
+    with postgres_server(tmp_path / "pg") as pg:
+        wrong = pg.url.replace(pg.password, "not-the-password")
+        refused = _psql(wrong, "SELECT 1")
+        assert refused.returncode != 0
+        assert "password authentication failed" in refused.stderr
+        superuser = _psql(pg.url, "SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
+        assert superuser.stdout.strip() == "f"
+
+        pid = pg.pid
+        pg.stop()
+        assert_gone(pid)
+        assert _psql(pg.url, "SELECT 1").returncode != 0
+        pg.start()
+        assert _psql(pg.url, "SELECT 1").stdout.strip() == "1"

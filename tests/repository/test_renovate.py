@@ -1,0 +1,89 @@
+"""renovate.json: valid for Renovate's schema, and it pins what the repository deploys."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+
+@pytest.fixture
+def renovate_json(repo_root: Path) -> Path:
+    return repo_root / "renovate.json"
+
+
+@pytest.fixture
+def config(renovate_json: Path) -> dict:
+    return json.loads(renovate_json.read_text())
+
+
+def patterns_match(patterns: list[str], path: str) -> bool:
+    """Renovate's managerFilePatterns: `/regex/` entries (globs are not used here)."""
+    for pattern in patterns:
+        assert pattern.startswith("/") and pattern.endswith("/"), pattern
+        if re.search(pattern[1:-1], path):
+            return True
+    return False
+
+
+def test_container_images_in_apps_are_pinned_by_digest(config) -> None:
+    kubernetes = config["kubernetes"]
+    assert kubernetes["pinDigests"] is True
+    patterns = kubernetes["managerFilePatterns"]
+    assert patterns_match(patterns, "apps/guestbook/base/postgres.yaml")
+    assert patterns_match(patterns, "apps/guestbook/overlays/prod/redis-replicas.yml")
+    assert not patterns_match(patterns, "clusters/prod/statefulset-postgres.yaml")
+    assert config["kustomize"]["pinDigests"] is True
+
+
+def test_actions_are_pinned_by_digest(config) -> None:
+    assert "helpers:pinGitHubActionDigests" in config["extends"]
+
+
+def test_rendered_clusters_are_ignored(config) -> None:
+    assert "clusters/**" in config["ignorePaths"]
+
+
+def test_pip_requirements_with_hashes_go_through_pip_compile(config) -> None:
+    data = config
+    patterns = data["pip-compile"]["managerFilePatterns"]
+    assert patterns_match(patterns, "services/guestbook/requirements.txt")
+    assert patterns_match(patterns, "services/guestbook/requirements-test.txt")
+    assert not patterns_match(patterns, "services/guestbook/requirements.in")
+    assert data["pip_requirements"]["enabled"] is False
+
+
+def test_the_guestbook_image_is_left_to_bump_and_promote(config) -> None:
+    rules = [r for r in config["packageRules"] if "matchPackageNames" in r]
+    assert any(
+        r["matchPackageNames"] == ["ghcr.io/*/guestbook"] and r["enabled"] is False for r in rules
+    )
+
+
+def _check(path: Path) -> subprocess.CompletedProcess[str]:
+    checker = shutil.which("check-jsonschema")
+    if checker is None:
+        pytest.skip("check-jsonschema not installed (pip install check-jsonschema)")
+    return subprocess.run(
+        [checker, "--builtin-schema", "vendor.renovate", str(path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_renovate_json_matches_renovates_schema(renovate_json: Path) -> None:
+    result = _check(renovate_json)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_schema_check_rejects_a_misspelt_option(tmp_path: Path, config) -> None:
+    bad = tmp_path / "renovate.json"
+    bad.write_text(json.dumps({**config, "pinDigest": True}))
+    result = _check(bad)
+    assert result.returncode != 0
+    assert "pinDigest" in result.stdout

@@ -1,0 +1,218 @@
+"""`python -m gitops validate` as a user runs it: exit codes, one finding per line, JSON and SARIF
+(checked against their schemas), the rule list, and usage errors."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from gitops import cli
+from gitops.validation.registry import all_rules
+
+LINE = re.compile(r"^(?P<path>[^:]+):(?P<line>\d+): (?P<severity>error|warning) (?P<rule>GB\d{3}) "
+                  r"(?P<object>\S+): (?P<message>.+)$")  # fmt: skip
+
+CLEAN = """\
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: settings
+  namespace: guestbook
+data:
+  MODE: fast
+"""
+WARNING_ONLY = """\
+apiVersion: v1
+kind: Namespace
+metadata:
+  name: guestbook
+"""
+BROKEN = """\
+apiVersion: v1
+kind: Service
+metadata:
+  name: web
+spec:
+  prots: [{port: 80}]
+"""
+
+
+def gitops(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    capsys.readouterr()
+    code = cli.main(["validate", *args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture
+def files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)
+    for name, text in {
+        "clean.yaml": CLEAN,
+        "warn.yaml": WARNING_ONLY,
+        "broken.yaml": BROKEN,
+    }.items():
+        (tmp_path / name).write_text(text)
+    return tmp_path
+
+
+def test_exit_0_when_clean(files: Path, capsys) -> None:
+    assert gitops(capsys, "clean.yaml") == (0, "", "validate: no findings\n")
+
+
+def test_exit_0_with_warnings_only(files: Path, capsys) -> None:
+    code, out, err = gitops(capsys, "warn.yaml")
+    assert code == 0
+    assert out == (
+        "warn.yaml:3: warning GB419 Namespace/guestbook: add the label "
+        "pod-security.kubernetes.io/enforce: restricted so the cluster enforces the Pod Security "
+        "Standard on this namespace\n"
+    )
+    assert "0 error(s), 1 warning(s)" in err
+
+
+def test_exit_1_on_any_error_one_finding_per_line(files: Path, capsys) -> None:
+    code, out, _ = gitops(capsys, ".")
+    assert code == 1
+    lines = out.splitlines()
+    assert lines[0] == (
+        "broken.yaml:6: error GB101 Service/web: unknown field 'prots' in spec: did you mean "
+        "'ports'?"
+    )
+    for line in lines:
+        assert LINE.match(line), line
+    paths = [LINE.match(line).group("path") for line in lines]  # type: ignore[union-attr]
+    assert paths == sorted(paths)
+
+
+def test_exit_2_on_usage_errors(files: Path, capsys) -> None:
+    code, _, err = gitops(capsys, "missing.yaml")
+    assert code == 2
+    assert "missing.yaml: no such file or folder" in err
+    assert gitops(capsys, "--kubernetes-version", "latest", "clean.yaml")[0] == 2
+    assert gitops(capsys, "--custom-resource", "Widget", "clean.yaml")[0] == 2
+    (files / "empty").mkdir()
+    assert gitops(capsys, "empty")[0] == 2
+
+
+def test_exit_2_for_an_unsupported_kubernetes_version(files: Path, capsys) -> None:
+    code, out, err = gitops(capsys, "--kubernetes-version", "1.99", "clean.yaml")
+    assert (code, out) == (2, "")
+    assert "no schemas for Kubernetes 1.99" in err
+
+
+def test_repository_mode_refuses_path_mode_facts(tmp_path: Path, monkeypatch, capsys) -> None:
+    monkeypatch.chdir(tmp_path)
+    code, _, err = gitops(capsys, "--require-digests")
+    assert code == 2
+    assert "apply to PATH mode" in err
+
+
+def test_require_digests_and_kubernetes_version_change_the_facts(files: Path, capsys) -> None:
+    pod = (
+        "apiVersion: batch/v1beta1\nkind: CronJob\nmetadata: {name: c}\nspec:\n"
+        "  schedule: '@daily'\n  jobTemplate: {spec: {template: {spec: {restartPolicy: Never, "
+        "containers: [{name: c, image: 'x:1'}]}}}}\n"
+    )
+    (files / "cron.yaml").write_text(pod)
+    _, out, _ = gitops(capsys, "--kubernetes-version", "1.25", "cron.yaml")
+    assert "GB102" in out and "GB414" not in out
+    _, out, _ = gitops(capsys, "--require-digests", "cron.yaml")
+    assert "GB414" in out
+
+
+def test_json_output_follows_its_schema(files: Path, capsys, findings_schema) -> None:
+    code, out, _ = gitops(capsys, "--format", "json", ".")
+    assert code == 1
+    document = json.loads(out)
+    jsonschema.Draft202012Validator(findings_schema).validate(document)
+    assert document["summary"] == {"errors": 1, "warnings": 1}
+    assert document["findings"][0] == {
+        "path": "broken.yaml",
+        "line": 6,
+        "severity": "error",
+        "rule": "GB101",
+        "object": "Service/web",
+        "message": "unknown field 'prots' in spec: did you mean 'ports'?",
+    }
+
+
+def test_json_schema_rejects_what_it_should(files: Path, capsys, findings_schema) -> None:
+    validator = jsonschema.Draft202012Validator(findings_schema)
+    document = json.loads(gitops(capsys, "--format", "json", ".")[1])
+    document["findings"][0]["severity"] = "info"
+    assert not validator.is_valid(document)
+
+
+def test_sarif_output_is_valid_sarif_2_1_0_with_line_regions(
+    files: Path, capsys, sarif_schema
+) -> None:
+    code, out, _ = gitops(capsys, "--format", "sarif", ".")
+    assert code == 1
+    log = json.loads(out)
+    jsonschema.validators.validator_for(sarif_schema)(sarif_schema).validate(log)
+    assert log["version"] == "2.1.0"
+    (run,) = log["runs"]
+    rules = run["tool"]["driver"]["rules"]
+    assert [r["id"] for r in rules] == list(all_rules())
+    for rule in rules:
+        assert rule["shortDescription"]["text"] and rule["help"]["text"]
+    results = {r["ruleId"]: r for r in run["results"]}
+    location = results["GB101"]["locations"][0]["physicalLocation"]
+    assert location["artifactLocation"] == {"uri": "broken.yaml", "uriBaseId": "%SRCROOT%"}
+    assert location["region"] == {"startLine": 6}
+    assert results["GB101"]["level"] == "error" and results["GB419"]["level"] == "warning"
+    assert rules[results["GB101"]["ruleIndex"]]["id"] == "GB101"
+
+
+def test_sarif_without_findings_is_valid_too(files: Path, capsys, sarif_schema) -> None:
+    log = json.loads(gitops(capsys, "--format", "sarif", "clean.yaml")[1])
+    jsonschema.validators.validator_for(sarif_schema)(sarif_schema).validate(log)
+    assert log["runs"][0]["results"] == []
+
+
+def test_output_to_a_file(files: Path, capsys) -> None:
+    code, out, _ = gitops(capsys, "--format", "sarif", "--output", "out/v.sarif", ".")
+    assert (code, out) == (1, "")
+    assert json.loads((files / "out/v.sarif").read_text())["version"] == "2.1.0"
+
+
+def test_list_rules(capsys) -> None:
+    code, out, _ = gitops(capsys, "--list-rules")
+    assert code == 0
+    lines = out.splitlines()
+    assert len(lines) == len(all_rules())
+    assert re.match(r"^GB001  error +yaml-syntax +The file is not valid YAML", lines[0])
+    assert any(re.match(r"^GB104  warning  deprecated-api-version ", line) for line in lines)
+    listed = json.loads(gitops(capsys, "--list-rules", "--format", "json")[1])
+    assert {r["id"] for r in listed} == set(all_rules())
+    assert all(r["summary"] and r["remediation"] for r in listed)
+
+
+def test_the_corpus_through_the_command_line(capsys, monkeypatch, fixtures_dir) -> None:
+    monkeypatch.chdir(fixtures_dir / "validate-corpus")
+    code, out, _ = gitops(capsys, "schema-errors.yaml", "removed-apis.yaml")
+    assert code == 1
+    assert (
+        "schema-errors.yaml:12: error GB101 Deployment/guestbook/web: unknown field 'replcas'"
+        in out
+    )
+    assert "removed-apis.yaml:3: error GB102 Deployment/old-web: " in out
+
+
+def test_runs_as_a_module(files: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "gitops", "validate", "broken.yaml"],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=files,
+    )
+    assert result.returncode == 1
+    assert result.stdout.startswith("broken.yaml:6: error GB101 Service/web: ")

@@ -1,0 +1,159 @@
+"""Repository mode on a small fixture repository (`tests/fixtures/validate-repo`): the render check
+(GB501, GB503), each environment against its own facts, and bootstrap/ (GB502).
+
+The renderer is replaced by one that returns the fixture's `rendered/<env>/` files, so these tests
+need no kustomize; the real render is exercised by tests/integration/kustomize/ and
+tests/repository/test_validate.py.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from gitops.errors import ConfigError, ToolMissing
+from gitops.render import state as render_state
+from gitops.repo.layout import Layout
+from gitops.validation.model import Finding
+from gitops.validation.repository import validate_repository
+
+DEVICE_CLASS = (
+    "apiVersion: resource.k8s.io/v1\nkind: DeviceClass\nmetadata:\n  name: gpu\nspec: {}\n"
+)
+
+
+def fake_render(layout: Layout, env: str, kustomize: object = None) -> dict[str, bytes]:
+    base = layout.root / "rendered" / env
+    broken = base / "BROKEN"
+    if broken.exists():
+        raise ConfigError(broken.read_text().strip(), path=f"apps/guestbook/overlays/{env}", line=7)
+    if (base / "NO-KUSTOMIZE").exists():
+        raise ToolMissing("neither kustomize nor kubectl is on PATH")
+    return {
+        p.relative_to(base).as_posix(): p.read_bytes()
+        for p in sorted(base.rglob("*.yaml"))
+        if p.is_file()
+    }
+
+
+@pytest.fixture
+def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fixtures_dir: Path) -> Path:
+    root = tmp_path / "repo"
+    shutil.copytree(fixtures_dir / "validate-repo", root)
+    shutil.copytree(root / "rendered", root / "clusters")
+    monkeypatch.setattr(render_state, "render_environment", fake_render)
+    monkeypatch.setattr(render_state, "find_kustomize", lambda: None)
+    return root
+
+
+def run(root: Path) -> list[Finding]:
+    return validate_repository(Layout(root))
+
+
+def found(root: Path) -> list[tuple[str, str, int]]:
+    return [(f.rule, f.path, f.line) for f in run(root)]
+
+
+def test_a_clean_repository_has_no_finding(repo: Path) -> None:
+    assert run(repo) == []
+
+
+def test_a_hand_edited_file_is_reported_at_its_first_changed_line(repo: Path) -> None:
+    path = repo / "clusters/dev/app/service-web.yaml"
+    path.write_text(path.read_text().replace("port: 80", "port: 81"))
+    assert found(repo) == [("GB501", "clusters/dev/app/service-web.yaml", 12)]
+    assert "differs from a fresh render" in run(repo)[0].message
+
+
+def test_files_the_render_adds_or_removes(repo: Path) -> None:
+    (repo / "clusters/prod/app/configmap-web.yaml").unlink()
+    (repo / "clusters/prod/app/old.yaml").write_text("# stale\n")
+    result = run(repo)
+    assert [(f.rule, f.path, f.line) for f in result] == [
+        ("GB501", "clusters/prod/app/configmap-web.yaml", 1),
+        ("GB501", "clusters/prod/app/old.yaml", 1),
+    ]
+    assert "not in clusters/" in result[0].message
+    assert "no longer produces" in result[1].message
+
+
+def test_a_folder_of_an_environment_that_does_not_exist(repo: Path) -> None:
+    (repo / "clusters/staging").mkdir()
+    (repo / "clusters/staging/x.yaml").write_text("a: 1\n")
+    result = run(repo)
+    assert [(f.rule, f.path) for f in result] == [("GB501", "clusters/staging/x.yaml")]
+    assert "there is no environment 'staging'" in result[0].message
+
+
+def test_an_environment_that_does_not_render(repo: Path) -> None:
+    (repo / "rendered/prod/BROKEN").write_text("kustomize build failed: no such file base/x.yaml\n")
+    result = run(repo)
+    assert [(f.rule, f.path, f.line, f.object) for f in result] == [
+        ("GB503", "apps/guestbook/overlays/prod", 7, "environment/prod")
+    ]
+    assert "no such file base/x.yaml" in result[0].message
+
+
+def test_a_missing_kustomize_is_a_configuration_error(repo: Path) -> None:
+    (repo / "rendered/dev/NO-KUSTOMIZE").write_text("")
+    with pytest.raises(ToolMissing):
+        run(repo)
+
+
+def test_each_environment_is_checked_against_its_own_facts(repo: Path) -> None:
+    for env in ("dev", "prod"):
+        for folder in ("rendered", "clusters"):
+            path = repo / folder / env / "app/deployment-web.yaml"
+            text = path.read_text().replace("1.0.0@sha256:" + "1e" * 32, "1.0.0")
+            path.write_text(text)
+            (repo / folder / env / "app/deviceclass-gpu.yaml").write_text(DEVICE_CLASS)
+    # dev (Kubernetes 1.34, tags allowed) is clean; prod (1.33, digests required) is not
+    assert found(repo) == [
+        ("GB414", "clusters/prod/app/deployment-web.yaml", 26),
+        ("GB103", "clusters/prod/app/deviceclass-gpu.yaml", 2),
+    ]
+
+
+def test_findings_about_the_facts_point_at_the_facts_file(repo: Path) -> None:
+    for folder in ("rendered", "clusters"):
+        (repo / folder / "prod/app/poddisruptionbudget-web.yaml").unlink()
+    result = run(repo)
+    assert [(f.rule, f.path, f.line, f.object) for f in result] == [
+        ("GB416", "apps/guestbook/overlays/prod/environment.yaml", 9, "environment/prod")
+    ]
+
+
+def test_bootstrap_paths_must_exist(repo: Path) -> None:
+    path = repo / "bootstrap/argocd/dev.yaml"
+    path.write_text(path.read_text().replace("clusters/dev/app", "clusters/dev/ap"))
+    flux = repo / "bootstrap/flux/prod/kustomization.yaml"
+    flux.write_text(flux.read_text().replace("./clusters/prod", "../elsewhere"))
+    result = run(repo)
+    assert [(f.rule, f.path, f.line) for f in result] == [
+        ("GB502", "bootstrap/argocd/dev.yaml", 12),
+        ("GB502", "bootstrap/flux/prod/kustomization.yaml", 9),
+    ]
+    assert "did you mean 'clusters/dev/app'?" in result[0].message
+    assert "without '..'" in result[1].message
+
+
+def test_bootstrap_objects_are_schema_checked(repo: Path) -> None:
+    path = repo / "bootstrap/flux/prod/source.yaml"
+    path.write_text(path.read_text().replace("interval: 1m", "intervall: 1m"))
+    result = run(repo)
+    assert [(f.rule, f.path, f.line) for f in result] == [
+        ("GB101", "bootstrap/flux/prod/source.yaml", 7),
+        ("GB101", "bootstrap/flux/prod/source.yaml", 8),
+    ]
+    assert [f.message for f in result] == [
+        "required field 'interval' is missing in spec",
+        "unknown field 'intervall' in spec: did you mean 'interval'?",
+    ]
+
+
+def test_a_bootstrap_path_the_render_fills_counts_even_before_it_is_committed(repo: Path) -> None:
+    shutil.rmtree(repo / "clusters/dev")
+    result = run(repo)
+    assert {f.rule for f in result} == {"GB501"}  # the missing files, not a GB502 as well
