@@ -2,10 +2,13 @@
 
 Input is two renders (`gitops.render.state.Rendered`); output is, per environment, the objects
 added, removed and changed, keyed by kind, namespace and name (so a renamed file is not a change),
-each with a unified diff of its YAML. The generated header lines are left out, and Secret values
-never appear: each is replaced by a marker that is equal on both sides when the value is equal (an
-HMAC under a key made for this one diff, so the marker says "changed" without being a hash anyone
-could brute-force back to a short password).
+each with a unified diff of its YAML and its changed fields, and the risks a reviewer must see
+(`gitops.diff.risks`). ConfigMaps and Secrets that kustomize names after their content are paired
+across the rename (`gitops.diff.pairing`), so a one-value change is one changed object. The
+generated header lines are left out, and Secret values never appear: each is replaced by a marker
+that is equal on both sides when the value is equal (an HMAC under a key made for this one diff,
+so the marker says "changed" without being a hash anyone could brute-force back to a short
+password).
 """
 
 from __future__ import annotations
@@ -14,12 +17,15 @@ import difflib
 import hashlib
 import hmac
 import secrets
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import yaml
 
+from gitops.diff import risks
+from gitops.diff.fields import FieldChange, ImageChange, field_changes, image_changes
+from gitops.diff.pairing import pair_renamed
 from gitops.render.objects import object_ref, strip_header
 from gitops.render.state import Rendered
 
@@ -27,15 +33,7 @@ Status = Literal["added", "removed", "changed"]
 Presence = Literal["both", "added", "removed"]
 ObjectKey = tuple[str, str, str]
 """kind, namespace, name"""
-CONTAINER_LISTS = ("initContainers", "containers", "ephemeralContainers")
 SECRET_FIELDS = ("data", "stringData")
-
-
-@dataclass(frozen=True)
-class ImageChange:
-    container: str
-    old: str
-    new: str
 
 
 @dataclass(frozen=True)
@@ -46,8 +44,10 @@ class ObjectChange:
     file: str
     patch: str
     images: tuple[ImageChange, ...] = ()
-    fields: tuple[str, ...] = ()
-    """Changed field paths other than container images, e.g. `spec.replicas`."""
+    fields: tuple[FieldChange, ...] = ()
+    """Changed fields other than container images, e.g. `spec.replicas: 2 → 3`."""
+    renamed_from: str = ""
+    """The old name of a generated ConfigMap or Secret whose content hash changed."""
 
 
 @dataclass(frozen=True)
@@ -55,6 +55,7 @@ class EnvironmentDiff:
     env: str
     presence: Presence
     changes: tuple[ObjectChange, ...] = field(default_factory=tuple)
+    risks: tuple[str, ...] = ()
 
     @property
     def changed(self) -> bool:
@@ -66,11 +67,12 @@ class EnvironmentDiff:
 
 @dataclass(frozen=True)
 class _Object:
-    key: tuple[str, str, str]
+    key: ObjectKey
     ref: str
     file: str
     text: str
     data: Any
+    masked: bool = False
 
 
 def diff_renders(
@@ -79,18 +81,49 @@ def diff_renders(
     """The per-environment difference between two renders, in environment name order."""
     masker = _SecretMasker()
     names = sorted(set(base.files) | set(head.files)) if envs is None else envs
-    result = []
-    for env in names:
-        presence: Presence = "both"
-        if env not in base.files:
-            presence = "added"
-        elif env not in head.files:
-            presence = "removed"
-        old = _objects(base.of(env), masker)
-        new = _objects(head.of(env), masker)
-        compared = (_compare(env, old.get(k), new.get(k)) for k in _ordered_keys(old, new))
-        result.append(EnvironmentDiff(env, presence, tuple(c for c in compared if c is not None)))
-    return result
+    return [_diff_environment(env, base, head, masker) for env in names]
+
+
+def _diff_environment(
+    env: str, base: Rendered, head: Rendered, masker: _SecretMasker
+) -> EnvironmentDiff:
+    presence: Presence = "both"
+    if env not in base.files:
+        presence = "added"
+    elif env not in head.files:
+        presence = "removed"
+    old = _objects(base.of(env), masker)
+    new = _objects(head.of(env), masker)
+    renamed = pair_renamed(set(old) - set(new), set(new) - set(old))
+    new_to_old = {new_key: old_key for old_key, new_key in renamed.items()}
+    owners = risks.hpa_owners(
+        {k: o.data for k, o in new.items()}, {k: o.ref for k, o in new.items()}
+    )
+    changes: list[ObjectChange] = []
+    found_risks: list[str] = []
+    for key in _ordered_keys(old, new):
+        if key in renamed:
+            continue  # shown with the object that replaces it
+        before = old.get(new_to_old.get(key, key))
+        after = new.get(key)
+        change = _compare(env, before, after)
+        if change is None:
+            continue
+        changes.append(change)
+        found_risks += _risks_of(change, before, after, owners)
+    return EnvironmentDiff(env, presence, tuple(changes), tuple(found_risks))
+
+
+def _risks_of(
+    change: ObjectChange, before: _Object | None, after: _Object | None, owners: Mapping[str, str]
+) -> list[str]:
+    if change.status == "changed" and after is not None:
+        paths = [f.path for f in change.fields] + [f"{i.container}.image" for i in change.images]
+        return risks.changed_object_risks(change.ref, after.key[0], after.data, paths, owners)
+    if change.status == "removed" and before is not None:
+        risk = risks.removed_object_risk(change.ref, before.key[0], before.data)
+        return [risk] if risk else []
+    return []
 
 
 def _ordered_keys(
@@ -115,13 +148,16 @@ def _compare(env: str, old: _Object | None, new: _Object | None) -> ObjectChange
             tofile=label_new,
         )
     )
-    some = new or old
-    assert some is not None
     if old is None or new is None:
+        some = new or old
+        assert some is not None
         return ObjectChange("added" if old is None else "removed", some.ref, some.file, patch)
-    images = tuple(_image_changes(old.data, new.data))
-    fields = tuple(p for p in _changed_paths(old.data, new.data) if not _is_image_path(p))
-    return ObjectChange("changed", new.ref, new.file, patch, images, fields)
+    renamed_from = old.key[2] if old.key != new.key else ""
+    fields = field_changes(old.data, new.data, masked=new.masked)
+    if renamed_from:
+        fields = [f for f in fields if f.path != "metadata.name"]
+    images = tuple(image_changes(old.data, new.data))
+    return ObjectChange("changed", new.ref, new.file, patch, images, tuple(fields), renamed_from)
 
 
 def _lines(text: str) -> list[str]:
@@ -134,10 +170,8 @@ def _lines(text: str) -> list[str]:
 # ---- reading rendered files
 
 
-def _objects(
-    files: Mapping[str, bytes], masker: _SecretMasker
-) -> dict[tuple[str, str, str], _Object]:
-    objects: dict[tuple[str, str, str], _Object] = {}
+def _objects(files: Mapping[str, bytes], masker: _SecretMasker) -> dict[ObjectKey, _Object]:
+    objects: dict[ObjectKey, _Object] = {}
     for name in sorted(files):
         body = strip_header(files[name].decode("utf-8", errors="replace"))
         try:
@@ -148,23 +182,22 @@ def _objects(
             objects[("", "", name)] = _Object(("", "", name), f"file {name}", name, body, None)
             continue
         for doc in docs:
-            key, ref = _identity(doc)
+            key = _identity(doc)
             if key in objects:  # same object twice: keep both visible
                 key = (*key[:2], f"{key[2]} ({name})")
             text = body if len(docs) == 1 else yaml.safe_dump(doc, sort_keys=False)
-            data = doc
+            data, masked = doc, False
             if doc.get("kind") == "Secret":
-                data = masker.mask(doc)
+                data, masked = masker.mask(doc), True
                 text = yaml.safe_dump(data, sort_keys=False, width=4096)
-            objects[key] = _Object(key, ref, name, text, data)
+            objects[key] = _Object(key, object_ref(doc), name, text, data, masked)
     return objects
 
 
-def _identity(doc: dict[str, Any]) -> tuple[tuple[str, str, str], str]:
+def _identity(doc: dict[str, Any]) -> ObjectKey:
     metadata = doc.get("metadata")
     meta: dict[str, Any] = metadata if isinstance(metadata, dict) else {}
-    key = (str(doc.get("kind")), str(meta.get("namespace") or ""), str(meta.get("name") or "?"))
-    return key, object_ref(doc)
+    return (str(doc.get("kind")), str(meta.get("namespace") or ""), str(meta.get("name") or "?"))
 
 
 class _SecretMasker:
@@ -186,65 +219,3 @@ class _SecretMasker:
             elif values is not None:
                 masked[key] = self.marker(values)
         return masked
-
-
-# ---- what changed inside an object
-
-
-def _image_changes(old: Any, new: Any) -> Iterator[ImageChange]:
-    old_images = dict(_container_images(old))
-    for container, image in _container_images(new):
-        before = old_images.get(container)
-        if before is not None and before != image:
-            yield ImageChange(container, before, image)
-
-
-def _container_images(node: Any, path: str = "") -> Iterator[tuple[str, str]]:
-    """(`path.to.containers[name]`, image) for every container in `node`."""
-    if isinstance(node, dict):
-        for key, value in node.items():
-            here = f"{path}.{key}" if path else str(key)
-            if key in CONTAINER_LISTS and isinstance(value, list):
-                for item in value:
-                    if isinstance(item, dict) and "image" in item:
-                        yield f"{here}[{item.get('name', '?')}]", str(item["image"])
-            else:
-                yield from _container_images(value, here)
-    elif isinstance(node, list):
-        for index, item in enumerate(node):
-            yield from _container_images(item, f"{path}[{index}]")
-
-
-def _is_image_path(path: str) -> bool:
-    return path.endswith(".image") and any(f"{name}[" in path for name in CONTAINER_LISTS)
-
-
-def _changed_paths(old: Any, new: Any, path: str = "") -> Iterator[str]:
-    """Field paths whose values differ; list items with a `name` are matched by name."""
-    if isinstance(old, dict) and isinstance(new, dict):
-        yield from _changed_members(old, new, lambda key: f"{path}.{key}" if path else str(key))
-    elif isinstance(old, list) and isinstance(new, list) and _named(old) and _named(new):
-        old_by, new_by = {i["name"]: i for i in old}, {i["name"]: i for i in new}
-        yield from _changed_members(old_by, new_by, lambda name: f"{path}[{name}]")
-    elif isinstance(old, list) and isinstance(new, list) and len(old) == len(new):
-        for index, (a, b) in enumerate(zip(old, new, strict=True)):
-            if a != b:
-                yield from _changed_paths(a, b, f"{path}[{index}]")
-    elif old != new:
-        yield path or "(whole object)"
-
-
-def _changed_members(
-    old: dict[Any, Any], new: dict[Any, Any], where: Callable[[Any], str]
-) -> Iterator[str]:
-    """The changed paths below two mappings: a key on one side only is a change itself."""
-    for key in list(old) + [k for k in new if k not in old]:
-        if key not in old or key not in new:
-            yield where(key)
-        elif old[key] != new[key]:
-            yield from _changed_paths(old[key], new[key], where(key))
-
-
-def _named(items: list[Any]) -> bool:
-    names = [i.get("name") for i in items if isinstance(i, dict)]
-    return len(names) == len(items) and all(names) and len(set(names)) == len(names)

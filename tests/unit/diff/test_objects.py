@@ -35,8 +35,8 @@ def test_other_changes_list_their_field_paths(deployment, service, both) -> None
     after["prod"]["service-web.yaml"] = service("prod", port=8080)
     diffs = diff_renders(Rendered(before), Rendered(after))
     assert summary_line(diffs) == (
-        "dev: no change; prod: 2 changed (Deployment/guestbook-prod/web: spec.replicas; "
-        "Service/guestbook-prod/web: spec.ports[0].port)"
+        "dev: no change; prod: 2 changed (Deployment/guestbook-prod/web: spec.replicas: 1 → 3; "
+        "Service/guestbook-prod/web: spec.ports[0].port: 80 → 8080)"
     )
 
 
@@ -87,9 +87,43 @@ def test_secret_values_are_never_printed_but_changes_show(both, secret) -> None:
     for value in ("c2VjcmV0MQ==", "c2VjcmV0Mg==", "Z3Vlc3Q=", "postgres://"):
         assert value not in text
     (change,) = diffs[0].changes
-    assert change.fields == ("data.password", "stringData.url")
+    assert [f.path for f in change.fields] == ["data.password", "stringData.url"]
+    assert [f.describe() for f in change.fields] == [
+        "data.password: changed",
+        "stringData.url: changed",
+    ]
     removed = re.findall(r"^-  (\w+): (<hidden:[0-9a-f]{8}>)$", change.patch, re.M)
     added = re.findall(r"^\+  (\w+): (<hidden:[0-9a-f]{8}>)$", change.patch, re.M)
     assert [k for k, _ in removed] == ["password", "url"] == [k for k, _ in added]
     assert removed[0][1] != added[0][1]
     assert "   user: <hidden:" in change.patch  # unchanged value: context line, same marker
+
+
+def test_a_regenerated_configmap_is_one_changed_object_with_its_changed_keys() -> None:
+    """The bug: a one-value web.env change showed as a whole ConfigMap removed and another added."""
+
+    def configmap(name: str, level: str) -> bytes:
+        return (
+            f"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\n  namespace: app\n"
+            f"data:\n  LOG_LEVEL: {level}\n  PORT: '8000'\n"
+        ).encode()
+
+    before = Rendered(
+        {"dev": {"configmap-web-4mttb8ggf4.yaml": configmap("web-4mttb8ggf4", "info")}}
+    )
+    after = Rendered(
+        {"dev": {"configmap-web-fk426kktmm.yaml": configmap("web-fk426kktmm", "DEBUG")}}
+    )
+    (diff,) = diff_renders(before, after)
+    (change,) = diff.changes
+    assert (change.status, change.ref, change.renamed_from) == (
+        "changed",
+        "ConfigMap/app/web-fk426kktmm",
+        "web-4mttb8ggf4",
+    )
+    assert [f.describe() for f in change.fields] == ["data.LOG_LEVEL: info → DEBUG"]
+    assert summary_line([diff]) == (
+        "dev: 1 changed (ConfigMap/app/web-fk426kktmm: renamed from web-4mttb8ggf4; "
+        "data.LOG_LEVEL: info → DEBUG)"
+    )
+    assert change.patch.count("\n-") == 2  # the name and the value, not the whole object

@@ -54,3 +54,60 @@ def test_markdown_is_cut_to_the_comment_limit_with_a_notice() -> None:
     small = format_markdown(diffs, "main", limit=5_000)
     assert len(small) <= 5_000
     assert small.count("<details>") == 2
+
+
+def _many(env_sizes: dict[str, int]) -> tuple[Rendered, Rendered]:
+    before: dict[str, dict[str, bytes]] = {}
+    after: dict[str, dict[str, bytes]] = {}
+    for env, count in env_sizes.items():
+        before[env], after[env] = {}, {}
+        for i in range(count):
+            name = f"configmap-c{i}.yaml"
+            head = f"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c{i}\ndata:\n"
+            before[env][name] = (head + "".join(f"  k{j}: old\n" for j in range(20))).encode()
+            after[env][name] = (head + "".join(f"  k{j}: new\n" for j in range(20))).encode()
+    return Rendered(before), Rendered(after)
+
+
+def _section(body: str, env: str) -> str:
+    start = body.index(f"<details><summary>{env}:")
+    return body[start : body.index("</details>", start)]
+
+
+def test_every_environment_gets_its_summary_and_a_fair_share_of_a_cut_comment() -> None:
+    """The bug: the budget went to the first environment and prod showed no diff at all."""
+    diffs = diff_renders(*_many({"dev": 300, "prod": 300}))
+    body = format_markdown(diffs, "main")
+    dev, prod = _section(body, "dev"), _section(body, "prod")
+    assert prod.count("```diff") > 0
+    assert abs(dev.count("```diff") - prod.count("```diff")) <= 2
+    assert "<details><summary>prod: 300 changed</summary>" in body
+
+
+def test_a_small_environment_is_shown_whole_beside_a_large_one() -> None:
+    diffs = diff_renders(*_many({"dev": 300, "prod": 2}))
+    body = format_markdown(diffs, "main")
+    prod = _section(body, "prod")
+    assert prod.count("```diff") == 2
+    assert "not shown here" not in prod
+    assert "not shown here" in _section(body, "dev")
+    assert len(body) <= GITHUB_COMMENT_LIMIT
+
+
+def test_risks_open_the_environment_section(deployment) -> None:
+    before = {"prod": {"deployment-web.yaml": deployment("prod", "ghcr.io/x:1")}}
+    after = {"prod": {"deployment-web.yaml": deployment("prod", "ghcr.io/x:1", replicas=3)}}
+    hpa = (
+        b"apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata:\n  name: web\n"
+        b"  namespace: guestbook-prod\nspec:\n  scaleTargetRef:\n    apiVersion: apps/v1\n"
+        b"    kind: Deployment\n    name: web\n  minReplicas: 2\n  maxReplicas: 5\n"
+    )
+    before["prod"]["hpa.yaml"] = after["prod"]["hpa.yaml"] = hpa
+    diffs = diff_renders(Rendered(before), Rendered(after))
+    body = format_markdown(diffs, "main")
+    section = _section(body, "prod")
+    risk = section.index(":warning: **Risk:** Deployment/guestbook-prod/web: spec.replicas")
+    assert risk < section.index("```diff")
+    assert "prod: 1 changed, 1 risk(s)" in body
+    text = format_text(diffs, "main")
+    assert "RISK: Deployment/guestbook-prod/web: spec.replicas changed, but " in text
