@@ -156,6 +156,43 @@ def test_promote_workflow_is_manual_and_opens_a_pr() -> None:
     assert "nox -s promote -- dev prod --push --open-pr" in script
 
 
+@pytest.mark.parametrize(("workflow", "job", "command"), [
+    ("image.yml", "bump", "nox -s bump"),
+    ("promote.yml", "promote", "nox -s promote"),
+])  # fmt: skip
+def test_deploying_pull_requests_are_opened_with_an_app_token_so_they_get_the_checks(
+    workflow: str, job: str, command: str
+) -> None:
+    """GitHub starts no workflow for a PR opened with GITHUB_TOKEN: the PRs that deploy must be
+    opened with the App's token, and the job itself needs no write permission."""
+    steps = load(WORKFLOWS / workflow)["jobs"][job]["steps"]
+    app = next(
+        s for s in steps if str(s.get("uses", "")).startswith("actions/create-github-app-token@")
+    )
+    assert app["with"]["client-id"] == "${{ vars.GITOPS_APP_CLIENT_ID }}"
+    assert app["with"]["private-key"] == "${{ secrets.GITOPS_APP_PRIVATE_KEY }}"
+    assert (app["with"]["permission-contents"], app["with"]["permission-pull-requests"]) == (
+        "write",
+        "write",
+    )
+    runner = next(s for s in steps if command in s.get("run", ""))
+    assert runner["env"]["GH_TOKEN"] == f"${{{{ steps.{app['id']}.outputs.token }}}}"
+    assert "github.token" not in (WORKFLOWS / workflow).read_text()
+    permissions = load(WORKFLOWS / workflow)["jobs"][job]["permissions"]
+    assert "write" not in permissions.values()
+
+
+def test_codeowners_must_approve_what_prod_runs() -> None:
+    owners = {}
+    for line in (ROOT / ".github" / "CODEOWNERS").read_text().splitlines():
+        if line.strip() and not line.startswith("#"):
+            pattern, *people = line.split()
+            owners[pattern] = people
+    for pattern in ("/clusters/prod/", "/apps/guestbook/overlays/prod/"):
+        assert owners.get(pattern), f"CODEOWNERS: nobody owns {pattern}"
+        assert (ROOT / pattern.strip("/")).is_dir(), f"CODEOWNERS: {pattern} does not exist"
+
+
 def _run_linter(argv: list[str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run(argv, capture_output=True, text=True, check=False, cwd=ROOT)
 
