@@ -4,15 +4,25 @@
 #   bash scripts/bootstrap.sh validate        # the gate: nox -s validate over this repository
 #   bash scripts/bootstrap.sh tests           # every test, with real PostgreSQL, Redis and Chromium
 #   bash scripts/bootstrap.sh SESSION -- ARGS # any other session (image, bench, serve, lint, ...)
+#   bash scripts/bootstrap.sh --setup-only SESSION   # install what SESSION needs, run nothing
 #
-# It installs only what the session needs: Debian/Ubuntu packages through apt (as root, or with
-# sudo), and nox through pip or pipx. It never installs kubectl for you (no Debian package ships
-# it); it says how to get kubectl or kustomize when neither is there.
+# It installs only what the session needs, and only what is missing (a second run installs
+# nothing): Debian/Ubuntu packages through apt (as root, or with sudo), and nox in a virtual
+# environment of its own, linked into a folder on every shell's PATH (/usr/local/bin as root or
+# with sudo, else ~/.local/bin), so that `nox -s ...` works in a new shell right after.
+# GITOPS_TOOLS_HOME and GITOPS_BIN_DIR choose other folders. It never installs kubectl for you
+# (no Debian package ships it); it says how to get kubectl or kustomize when neither is there.
 set -euo pipefail
 
+NOX_VERSION=2026.10.20
+setup_only=0
+if [[ "${1:-}" == "--setup-only" ]]; then
+  setup_only=1
+  shift
+fi
 session="${1:-}"
 if [[ -z "$session" ]]; then
-  sed -n '2,12p' "$0" >&2
+  sed -n '2,16p' "$0" >&2
   exit 2
 fi
 shift
@@ -58,14 +68,37 @@ if ! command -v kustomize >/dev/null && ! command -v kubectl >/dev/null; then
   [[ "$session" == tests || "$session" == validate || "$session" == render ]] && exit 2
 fi
 
-if ! command -v nox >/dev/null; then
-  say "installing nox"
-  if ! python3 -m pip install --quiet --user nox 2>/dev/null && ! python3 -m pip install --quiet nox 2>/dev/null; then
-    # Debian's own python refuses pip outside a venv (PEP 668): use pipx there.
-    command -v pipx >/dev/null || as_root apt-get install -y -qq pipx >/dev/null
-    pipx install nox >/dev/null
-  fi
-  export PATH="$HOME/.local/bin:$PATH"
+# nox, in a virtual environment of its own, linked into a folder on PATH.
+if [[ $(id -u) -eq 0 ]] || command -v sudo >/dev/null; then
+  tools_home="${GITOPS_TOOLS_HOME:-/opt/gitops-tools}"
+  bin_dir="${GITOPS_BIN_DIR:-/usr/local/bin}"
+else
+  tools_home="${GITOPS_TOOLS_HOME:-$HOME/.local/share/gitops-tools}"
+  bin_dir="${GITOPS_BIN_DIR:-$HOME/.local/bin}"
 fi
+maybe_root() {  # run as root only where the folder is not ours to write
+  local target="$1"; shift
+  mkdir -p "$target" 2>/dev/null || true
+  if [[ -w "$target" ]]; then "$@"; else as_root "$@"; fi
+}
+nox_bin="$(command -v nox || true)"
+if [[ -z "$nox_bin" && -x "$bin_dir/nox" ]]; then
+  nox_bin="$bin_dir/nox"
+fi
+if [[ -z "$nox_bin" ]]; then
+  say "installing nox $NOX_VERSION into $tools_home/nox, linked as $bin_dir/nox"
+  maybe_root "$tools_home" python3 -m venv "$tools_home/nox"
+  maybe_root "$tools_home" "$tools_home/nox/bin/python" -m pip install --quiet --disable-pip-version-check "nox==$NOX_VERSION"
+  maybe_root "$bin_dir" ln -sfn "$tools_home/nox/bin/nox" "$bin_dir/nox"
+  nox_bin="$bin_dir/nox"
+fi
+case ":$PATH:" in
+  *":$(dirname "$nox_bin"):"*) ;;
+  *) say "$(dirname "$nox_bin") is not on your PATH: add it (export PATH=\"$(dirname "$nox_bin"):\$PATH\") for \`nox\` to work in a new shell" ;;
+esac
 
-exec nox -s "$session" "$@"
+if (( setup_only )); then
+  say "set up for $session: run \`nox -s $session\`"
+  exit 0
+fi
+exec "$nox_bin" -s "$session" "$@"
