@@ -27,3 +27,4 @@ call
 # attributes set for a library to read: psycopg2's connection, Django's settings override
 _.autocommit
 _.CACHES
+frame  # a signal handler's (signum, frame)

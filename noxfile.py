@@ -27,8 +27,19 @@ PYTHON = nox.project.python_versions(nox.project.load_toml(ROOT / "pyproject.tom
 
 
 def _gitops(session: nox.Session, command: str) -> None:
+    """`python -m gitops COMMAND ARGS`, its streams and exit code as they are.
+
+    nox would merge the command's stderr into its stdout (breaking `--format json | jq`) and
+    turn every failure into exit 1; here stdout carries only the command's output, and the
+    command's own exit code (1 findings or refused, 2 usage or configuration) is nox's.
+    """
     session.install("-e", ".")
-    session.run("python", "-m", "gitops", command, *session.posargs)
+    try:
+        session.run("python", "-m", "gitops", command, *session.posargs, stderr=None)
+    except nox.command.CommandFailed as failed:
+        code = getattr(failed, "return_code", None) or 1
+        session.log(f"gitops {command} exited with {code}")
+        raise SystemExit(code) from None
 
 
 @nox.session(python=PYTHON)

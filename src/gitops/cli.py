@@ -2,7 +2,9 @@
 
 Each command lives in `gitops.commands.<name>` with `add_arguments(parser)` and `run(args) -> int`;
 it is imported only when chosen, so a quick command stays quick. Errors raised as `GitopsError`
-are printed here, once, as `error: ...`, and become the exit code.
+are printed here, once, as `error: ...`, and become the exit code. SIGTERM, SIGHUP and SIGINT
+unwind the command like an error does (every change in progress is put back) and exit with
+128 + the signal's number.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from collections.abc import Sequence
 
 from gitops import __version__
 from gitops.errors import GitopsError
+from gitops.system.signals import Interrupted, signals_raise
 
 COMMANDS: dict[str, str] = {
     "render": "render the overlays into clusters/<env>/ (--check: only compare)",
@@ -50,9 +53,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser(command)
     args = parser.parse_args(args_list)
     try:
-        return int(args.run(args))
+        with signals_raise():
+            return int(args.run(args))
     except GitopsError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return exc.exit_code
-    except KeyboardInterrupt:
+    except Interrupted as stop:
+        print(
+            f"{args.command}: stopped by {stop}; nothing it was changing was kept", file=sys.stderr
+        )
+        return stop.exit_code
+    except KeyboardInterrupt:  # a SIGINT that arrived before the handlers were in place
         return 130

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 from gitops.delivery.branch import Outcome
 
@@ -22,9 +23,20 @@ def add_publish_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def progress(line: str) -> None:
+    """Progress and notes go to stderr; stdout carries the result only."""
+    print(line, file=sys.stderr)
+
+
 def report(outcome: Outcome) -> None:
+    """The result on stdout: what was committed where, and what to do next."""
+    for note in outcome.notes:
+        progress(f"note: {note}")
     print(outcome.subject)
-    print(f"  committed {outcome.commit[:10]} on branch {outcome.branch} (now checked out)")
+    print(
+        f"  committed {outcome.commit[:10]} on the new branch {outcome.branch} (your work tree "
+        f"and branch are as they were; `git switch {outcome.branch}` to look at it)"
+    )
     for path in outcome.files:
         print(f"    {path}")
     if outcome.pr_url:

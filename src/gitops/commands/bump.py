@@ -8,7 +8,8 @@ environment's facts (image.repository); `latest`, untagged and malformed referen
 and so is a reference without digest where the facts say image.requireDigest: true.
 The overlay's `images:` entry is edited in place (comments and order kept), the environment is
 re-rendered and the repository validated, then the overlay and the rendered files are committed
-on a new branch `bump/ENV/<image>-<tag>`, which stays checked out. Bumping to the image the
+on a new branch `bump/ENV/<image>-<tag>` (prepared in a temporary worktree; your work tree and
+branch stay as they are). Bumping to the image the
 environment already runs changes nothing.
 """
 
@@ -16,7 +17,7 @@ from __future__ import annotations
 
 import argparse
 
-from gitops.commands._delivery import add_publish_arguments, report
+from gitops.commands._delivery import add_publish_arguments, progress, report
 from gitops.repo.layout import Layout, find_root
 
 
@@ -36,6 +37,7 @@ def run(args: argparse.Namespace) -> int:
         push=args.push,
         open_pr=args.open_pr,
         validate=args.validate,
+        say=progress,
     )
     if outcome is not None:
         report(outcome)

@@ -5,7 +5,8 @@
 
 Copies the reference in SOURCE's overlay (which must be pinned by digest: prod only receives an
 image that dev has run) into TARGET's overlay, re-renders and validates, and commits on a new
-branch `promote/TARGET/<image>-<tag>`, which stays checked out. Refused when TARGET already runs
+branch `promote/TARGET/<image>-<tag>` (prepared in a temporary worktree; your work tree and
+branch stay as they are). Refused when TARGET already runs
 that image.
 """
 

@@ -67,6 +67,7 @@ def run(args: argparse.Namespace) -> int:
     from gitops.validation import output
     from gitops.validation.registry import all_rules
 
+    _check_output(args.output)
     rules = all_rules()
     if args.list_rules:
         fmt = "json" if args.format == "json" else "text"
@@ -116,8 +117,23 @@ def _validate(args: argparse.Namespace) -> list[Finding]:
     return validate_paths(args.paths, facts)
 
 
+def _check_output(destination: Path | None) -> None:
+    """Refuse an --output that cannot be written, before any work (folders are never made)."""
+    if destination is None:
+        return
+    if destination.is_dir():
+        raise UsageError(
+            f"--output {destination} is a folder; give a file in it, e.g. "
+            f"{destination / 'validate.sarif'}"
+        )
+    parent = destination.parent
+    if not parent.is_dir():
+        raise UsageError(f"--output {destination}: the folder {parent} does not exist; create it")
+
+
 def _emit(text: str, destination: Path | None) -> None:
     if destination is None:
         sys.stdout.write(text)
     else:
         atomic_write(destination, text)
+        print(f"validate: wrote {destination}", file=sys.stderr)

@@ -1,77 +1,73 @@
 """One change to the repository, made on a new branch, all or nothing.
 
-`BranchChange` checks first (the paths it will touch are clean, the branch is new, `origin` and
-`gh` exist when asked for), then lets the caller edit, render and commit; if anything fails it
-puts everything back: the original branch checked out, the new branch deleted, the touched paths
-as committed. Files elsewhere in the work tree are never touched, even if they are modified.
+The change is prepared in a temporary `git worktree` checked out at HEAD: the caller edits,
+renders, validates and commits there, while the user's work tree, index and branches are never
+touched. Only the last step changes the repository the user sees: the new branch's ref is
+created (one atomic `git update-ref`), after the commit was pushed and its pull request opened
+when asked for. Whatever stops the command before that (an error, a refusal, SIGTERM, SIGHUP,
+Ctrl-C) leaves no trace but an unreachable commit object; the temporary worktree is removed on
+the way out, and one that a SIGKILL left behind is pruned by the next run.
 
-After success the new branch stays checked out, like `git switch -c` would leave it: the change
-is there to inspect, amend or push. CI checks out a fresh copy for each job, so it does not mind.
+The new branch is not checked out: `git switch BRANCH` shows it. Uncommitted changes in the
+user's work tree are not part of the change (it starts from HEAD, as CI's would).
 """
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Sequence
+import shutil
+import tempfile
 from dataclasses import dataclass, field
+from pathlib import Path
 from types import TracebackType
-from typing import Any, Literal
+from typing import Literal
 
 from gitops.errors import GitopsError, Refused, UsageError
 from gitops.repo.git import GitRepo, open_pull_request, require_gh
 from gitops.repo.layout import Layout
+from gitops.system.signals import signals_held
+
+WORKTREE_PREFIX = "gitops-change-"
 
 
 @dataclass
 class Outcome:
+    """What a change made: its branch and commit, the files it changed, where it was sent."""
+
     branch: str
     commit: str = ""
     subject: str = ""
     files: list[str] = field(default_factory=list)
     pushed: bool = False
     pr_url: str = ""
+    notes: list[str] = field(default_factory=list)
 
 
 class BranchChange:
-    """`with BranchChange(...) as change:` edit files, then `change.commit(message)`."""
+    """`with BranchChange(layout, branch) as change:` edit files under `change.layout`, then
+    `change.commit(message, paths)`, `change.publish(body)` and `change.finish()`."""
 
     def __init__(
-        self,
-        layout: Layout,
-        branch: str,
-        paths: Sequence[str],
-        *,
-        must_be_clean: Sequence[str] = (),
-        push: bool = False,
-        open_pr: bool = False,
-    ):
-        self.layout = layout
+        self, layout: Layout, branch: str, *, push: bool = False, open_pr: bool = False
+    ) -> None:
+        self.user_layout = layout
         self.repo = GitRepo(layout.root)
         self.branch = branch
-        self.paths = list(paths)
-        self.must_be_clean = list(must_be_clean) or self.paths
         self.push = push or open_pr
         self.open_pr = open_pr
         self.outcome = Outcome(branch=branch)
-        self._start_branch: str | None = None
-        self._start_head = ""
-        self._switched = False
-        self._reverting = False
+        self.start_branch: str | None = None
+        self.start_head = ""
+        self._tmp: Path | None = None
+        self._worktree: Path | None = None
+        self.layout = layout  # the worktree's layout once entered
 
     # ---- checks before anything changes
     def preflight(self) -> None:
         repo = self.repo
         if not repo.is_repository():
-            raise UsageError(f"{self.layout.root} is not a git repository")
+            raise UsageError(f"{self.user_layout.root} is not a git repository")
         if not repo.ref_exists("HEAD"):
             raise UsageError("the repository has no commit yet")
-        dirty = repo.dirty_paths(*self.must_be_clean)
-        if dirty:
-            shown = ", ".join(dirty[:5]) + (" …" if len(dirty) > 5 else "")
-            raise Refused(
-                f"uncommitted changes in {shown}; commit or stash them first (they would be "
-                "rendered into the commit, or get in its way)"
-            )
         if not repo.valid_branch_name(self.branch):
             raise UsageError(f"{self.branch!r} is not a valid branch name")
         if repo.branch_exists(self.branch):
@@ -83,11 +79,25 @@ class BranchChange:
             raise UsageError("--push/--open-pr need a git remote named origin")
         if self.open_pr:
             require_gh()
-        self._start_branch = repo.current_branch()
-        self._start_head = repo.head()
+        self.start_branch = repo.current_branch()
+        self.start_head = repo.head()
 
     def __enter__(self) -> BranchChange:
         self.preflight()
+        prefix = self.repo.prefix()
+        self.repo.run("worktree", "prune")  # entries a killed run left behind
+        try:
+            with signals_held():  # the folder exists only once the clean-up below knows it
+                self._tmp = Path(tempfile.mkdtemp(prefix=WORKTREE_PREFIX))
+                self._worktree = self._tmp / self._tmp.name  # git names its entry after it
+            self.repo.run(
+                "worktree", "add", "--detach", "--quiet", str(self._worktree), self.start_head
+            )
+        except BaseException:
+            with signals_held():  # the clean-up must finish, whatever arrives
+                self._remove_worktree()
+            raise
+        self.layout = Layout(self._worktree / prefix)
         return self
 
     def __exit__(
@@ -96,94 +106,63 @@ class BranchChange:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> Literal[False]:
-        if exc is not None:
-            self._undo(exc)
+        with signals_held():  # the clean-up must finish, whatever arrives
+            self._remove_worktree()
+        if exc is not None and self.outcome.pushed and isinstance(exc, GitopsError):
+            exc.message += (
+                f" (the commit had been pushed to origin as {self.branch}: remove it there with "
+                f"`git push origin --delete {self.branch}`)"
+            )
         return False
 
-    # ---- steps
-    def start_branch(self) -> None:
-        """Create the branch at HEAD and check it out (edits made so far come along)."""
-        self.repo.switch_new_branch(self.branch)
-        self._switched = True
-
-    def commit(self, message: str) -> str:
-        if not self._switched:
-            self.start_branch()
-        self.outcome.commit = self.repo.commit_paths(message, self.paths)
+    # ---- steps, in the worktree
+    def commit(self, message: str, paths: list[str]) -> str:
+        """Commit the worktree's state of `paths` (relative to the layout's root)."""
+        tree = GitRepo(self.layout.root)
+        tree.run("add", "--all", "--", *paths)
+        if not tree.run("diff", "--cached", "--name-only").strip():
+            raise Refused("the change leaves every file as it was; nothing to commit")
+        tree.run("commit", "--quiet", "--no-verify", "-m", message)
+        self.outcome.commit = tree.head()
         self.outcome.subject = message.splitlines()[0]
-        self.outcome.files = self.changed_files()
+        changed = tree.run("diff", "--name-only", self.start_head, "HEAD")
+        self.outcome.files = changed.split()
         return self.outcome.commit
 
-    def revert(self, commit: str) -> bool:
-        """`git revert --no-edit COMMIT` on the branch; False when it stopped on conflicts."""
-        if not self._switched:
-            self.start_branch()
-        self._reverting = True
-        done = self.repo.revert(commit)
-        if done:
-            self._reverting = False
-            self.outcome.commit = self.repo.head()
-            self.outcome.subject = self.repo.run("log", "-1", "--format=%s").strip()
-            self.outcome.files = self.changed_files()
-        return done
-
-    def finish_revert(self) -> None:
-        self.repo.run("add", "--all", "--", *self.paths)
-        self.repo.continue_revert()
-        self._reverting = False
-        self.outcome.commit = self.repo.head()
-        self.outcome.subject = self.repo.run("log", "-1", "--format=%s").strip()
-        self.outcome.files = self.changed_files()
-
-    def changed_files(self) -> list[str]:
-        out = self.repo.run("diff", "--name-only", self._start_head, "HEAD", "--", *self.paths)
-        return out.split()
-
     def publish(self, pr_body: str) -> None:
+        """Push the commit as the new branch and open its pull request, as asked."""
         if self.push:
-            self.repo.push(self.branch)
+            self.repo.run(
+                "push", "--quiet", "origin", f"{self.outcome.commit}:refs/heads/{self.branch}"
+            )
             self.outcome.pushed = True
         if self.open_pr:
-            base = self._start_branch
             self.outcome.pr_url = open_pull_request(
-                self.layout.root,
+                self.user_layout.root,
                 title=self.outcome.subject,
                 body=pr_body,
                 head=self.branch,
-                base=base,
+                base=self.start_branch,
             )
 
-    @property
-    def start_head(self) -> str:
-        return self._start_head
+    def finish(self) -> None:
+        """Create the branch at the new commit: the one change the user's repository sees."""
+        self.repo.run(
+            "update-ref", "-m", "gitops: new branch", f"refs/heads/{self.branch}",
+            self.outcome.commit, "0" * 40,
+        )  # fmt: skip
 
-    # ---- undo
-    def _undo(self, exc: BaseException) -> None:
-        repo = self.repo
-        steps: list[Any] = []
-        if self._reverting:
-            steps.append(repo.abort_revert)
-        if self._switched:
-            steps.append(lambda: repo.run("reset", "--quiet", "HEAD", "--", *self.paths))
-            if self._start_branch:
-                steps.append(lambda: repo.switch(self._start_branch or ""))
-            else:
-                steps.append(lambda: repo.switch(self._start_head, detach=True))
-            steps.append(lambda: repo.delete_branch(self.branch))
-        steps.append(lambda: repo.restore(*self.paths))
-        problems = []
-        for step in steps:
-            try:
-                step()
-            except GitopsError as problem:
-                problems.append(problem.message)
-        if problems:
-            print(
-                "warning: could not fully undo the change: " + "; ".join(problems),
-                file=sys.stderr,
-            )
-        elif isinstance(exc, GitopsError) and self.outcome.pushed:
-            exc.message += (
-                f" (the branch {self.branch} had been pushed to origin: remove it there with "
-                f"`git push origin --delete {self.branch}`)"
-            )
+    def _remove_worktree(self) -> None:
+        """Remove the temporary worktree, its folder and git's entry for it. An `add` cut short
+        leaves the entry locked ("initializing"), which neither `remove` nor `prune` touches:
+        the lock of our own entry (named after our unique folder) is lifted first."""
+        if self._worktree is not None:
+            entry = Path(self.repo.run("rev-parse", "--git-common-dir").strip())
+            lock = self.repo.root / entry / "worktrees" / self._worktree.name / "locked"
+            lock.unlink(missing_ok=True)
+            self.repo.run("worktree", "remove", "--force", str(self._worktree), check=False)
+            self._worktree = None
+        if self._tmp is not None:
+            shutil.rmtree(self._tmp, ignore_errors=True)
+            self._tmp = None
+        self.repo.run("worktree", "prune", check=False)

@@ -17,6 +17,7 @@ from typing import Any
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError
+from ruamel.yaml.scalarstring import DoubleQuotedScalarString, SingleQuotedScalarString
 
 from gitops.delivery.imageref import (
     ImageRef,
@@ -93,7 +94,7 @@ def edited_kustomization(env: Environment, ref: ImageRef, root: Path | None = No
         if value is None:
             entry.pop(key, None)
         else:
-            entry[key] = value
+            entry[key] = _styled_like(entry.get(key), value)
     edited = _dump(yaml, data).splitlines(keepends=True)
     new_first, new_end = _entry_span(
         edited, _find_entry(yaml.load("".join(edited)), env, shown).lc.line
@@ -102,6 +103,17 @@ def edited_kustomization(env: Environment, ref: ImageRef, root: Path | None = No
     if read_entry_from_text(result, env.image.name) != ref:  # pragma: no cover - a safety net
         raise ConfigError("editing the image entry went wrong; edit it by hand", path=shown)
     return result.encode("utf-8")
+
+
+def _styled_like(old: Any, value: str) -> str:
+    """`value` quoted as the value it replaces was (`"1.0.0"` stays double-quoted), so that an
+    edit and its undo give back the same bytes."""
+    styled: str = value
+    if isinstance(old, DoubleQuotedScalarString):
+        styled = DoubleQuotedScalarString(value)
+    elif isinstance(old, SingleQuotedScalarString):
+        styled = SingleQuotedScalarString(value)
+    return styled
 
 
 def _shown(path: Path, root: Path | None) -> Path:

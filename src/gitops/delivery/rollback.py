@@ -1,49 +1,55 @@
-"""rollback: revert the last image change of an environment, through a commit on a new branch."""
+"""rollback: move an environment back to the image it ran before the current one, as git records
+it, through a commit on a new branch.
+
+The history is the environment's image, commit after commit along HEAD's first-parent line (the
+line `main` moves along as pull requests merge). Read oldest first, it is a stack: a change to a
+new image pushes it, and a change back to the image just below the top (a rollback, by this
+command, by `git revert` or by hand) pops the top. `rollback ENV` pops once more: it moves ENV
+to the image below the current one and never re-applies the image it rolls back from, so a
+second rollback goes one step further back, and refuses when there is nothing further back.
+`--to IMAGE|COMMIT` picks the image explicitly.
+
+`kubectl rollout undo` and `helm rollback` without a revision go to the previous revision, so a
+second undo returns to the image the first one left; here it does not.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from gitops import Say
-from gitops.delivery.branch import BranchChange, Outcome
-from gitops.delivery.imageref import ImageRef
+from gitops.delivery.branch import Outcome
+from gitops.delivery.imageref import ImageRef, ImageRefError, parse_pinned_image_ref
 from gitops.delivery.overlay import kustomization_file, read_entry_from_text, read_overlay_image
-from gitops.delivery.update import (
-    environment,
-    pr_body,
-    render_into_work_tree,
-    require_valid,
-    sources_and_rendered,
-)
-from gitops.errors import Refused
+from gitops.delivery.update import ImageUpdate, apply_update, check_facts, environment
+from gitops.errors import Refused, UsageError
 from gitops.repo.environments import Environment
 from gitops.repo.git import Commit, GitRepo
 from gitops.repo.layout import Layout
 
 
 @dataclass(frozen=True)
-class ImageCommit:
-    """A commit that moved an environment from image `old` to image `new`."""
+class Deployment:
+    """An image an environment ran, and the commit that set it."""
 
+    image: ImageRef
     commit: Commit
-    old: ImageRef
-    new: ImageRef
 
 
-def last_image_change(layout: Layout, env: Environment) -> ImageCommit | None:
-    """The newest commit (no merges) that changed the reference env's overlay pins: commits
-    made by bump/promote and hand edits alike; introducing the entry does not count."""
+def image_history(layout: Layout, env: Environment) -> list[Deployment]:
+    """The images `env` ran, oldest first, with rollbacks taken off (see the module's doc)."""
     repo = GitRepo(layout.root)
     overlay = str(layout.relative(kustomization_file(env.overlay_dir)))
-    for commit in repo.log(overlay):
-        parents = repo.parents(commit.sha)
-        if not parents:
+    stack: list[Deployment] = []
+    for commit in repo.first_parent_log(overlay):
+        image = _entry_at(repo, commit.sha, overlay, env)
+        if image is None or (stack and image.same_image(stack[-1].image)):
             continue
-        after = _entry_at(repo, commit.sha, overlay, env)
-        before = _entry_at(repo, parents[0], overlay, env)
-        if before is not None and after is not None and before != after:
-            return ImageCommit(commit, before, after)
-    return None
+        if len(stack) >= 2 and image.same_image(stack[-2].image):
+            stack.pop()
+        else:
+            stack.append(Deployment(image, commit))
+    return stack
 
 
 def _entry_at(repo: GitRepo, ref: str, path: str, env: Environment) -> ImageRef | None:
@@ -57,56 +63,64 @@ def rollback(
     layout: Layout,
     env_name: str,
     *,
+    to: str | None = None,
     push: bool = False,
     open_pr: bool = False,
     validate: bool = True,
     say: Say = print,
 ) -> Outcome:
-    """Revert the last commit that changed env_name's image, on a new branch."""
+    """Move `env_name` to the image before its current one (or to `to`), on a new branch."""
     env = environment(layout, env_name)
-    found = last_image_change(layout, env)
-    if found is None:
-        raise Refused(
-            f"nothing to roll back: no commit on this branch changed the image of {env_name} "
-            "since it was first set"
-        )
+    history = image_history(layout, env)
     current = read_overlay_image(env, layout.root).ref
-    if current != found.new:
-        say(
-            f"note: {env_name} now runs {current}, not {found.new} as set by "
-            f"{found.commit.short}; reverting that commit anyway"
-        )
-    branch = f"rollback/{env_name}/{found.commit.short}"
-    paths = sources_and_rendered(layout)
-    with BranchChange(layout, branch, paths, push=push, open_pr=open_pr) as change:
-        clean = change.revert(found.commit.sha)
-        if not clean:
-            _refuse_conflicts_outside_clusters(layout, change)
-        rendered, stale = render_into_work_tree(layout)
-        if not clean:
-            change.finish_revert()
-        elif stale:
-            say(f"re-rendered {len(stale)} file(s) that the revert left out of date")
-            change.outcome.commit = change.repo.amend_paths(paths)
-            change.outcome.files = change.changed_files()
-        if validate:
-            require_valid(layout, rendered)
-        change.publish(pr_body(layout, change.start_head, rendered) if open_pr else "")
-    say(
-        f"rolled back {found.commit.short} ({found.commit.subject}): "
-        f"{env_name} {found.new} → {found.old}"
-    )
-    return change.outcome
-
-
-def _refuse_conflicts_outside_clusters(layout: Layout, change: BranchChange) -> None:
-    """A revert that conflicts only in clusters/ is finished by rendering the reverted sources
-    (clusters/ is generated); a conflict in apps/ is for a person to resolve."""
-    conflicted = change.repo.conflicted_paths()
-    clusters = str(layout.relative(layout.clusters_dir)) + "/"
-    by_hand = [p for p in conflicted if not p.startswith(clusters)]
-    if by_hand:
+    if not history or not history[-1].image.same_image(current):
         raise Refused(
-            f"reverting {change.branch.rpartition('/')[2]} conflicts with later changes in "
-            f"{', '.join(by_hand)}; revert it by hand (git revert) and resolve the conflict"
+            f"{env_name} runs {current}, which git's history of "
+            f"{layout.relative(kustomization_file(env.overlay_dir))} does not end with (an "
+            "uncommitted edit?); commit it, or choose the image with --to"
         )
+    undone = history[-1]
+    target = _explicit(layout, env, to) if to else _previous(env_name, history)
+    if target.same_image(current):
+        raise Refused(f"{env_name} already runs {current}; nothing to roll back")
+    check_facts(layout, env, target)
+    say(f"{env_name}: {current} → {target} (reverts {undone.commit.short})")
+    update = ImageUpdate(env, current, target, reverts=undone.commit.sha)
+    subject = (
+        f"rollback({env_name}): {env.image.name} {current} → {target} "
+        f"(reverts {undone.commit.short})"
+    )
+    branch = f"rollback/{env_name}/{undone.commit.short}"
+    return apply_update(
+        layout, update, subject, branch, push=push, open_pr=open_pr, validate=validate
+    )
+
+
+def _previous(env_name: str, history: list[Deployment]) -> ImageRef:
+    if len(history) < 2:
+        first = history[-1]
+        raise Refused(
+            f"{env_name} runs {first.image}, the oldest image git records for it (set by "
+            f"{first.commit.short} {first.commit.subject!r}), so there is nothing before it to "
+            f"roll back to; choose an image explicitly: rollback {env_name} --to IMAGE|COMMIT"
+        )
+    return history[-2].image
+
+
+def _explicit(layout: Layout, env: Environment, to: str) -> ImageRef:
+    """--to: an image reference, or a commit whose overlay names the image."""
+    try:
+        return parse_pinned_image_ref(to)
+    except ImageRefError as not_an_image:
+        repo = GitRepo(layout.root)
+        if not repo.ref_exists(to):
+            raise UsageError(
+                f"--to {to!r} is neither an image reference ({not_an_image}) nor a commit"
+            ) from None
+        overlay = str(layout.relative(kustomization_file(env.overlay_dir)))
+        image = _entry_at(repo, repo.resolve(to), overlay, env)
+        if image is None:
+            raise UsageError(
+                f"--to {to!r}: {overlay} names no {env.image.name} image at that commit"
+            ) from None
+        return image

@@ -1,5 +1,5 @@
-"""What bump and promote share: one image change of one environment, made on a branch as one
-transaction (edit the overlay, render once, validate that render, commit, publish).
+"""What bump, promote and rollback share: one image change of one environment, made on a new
+branch as one transaction (edit the overlay, render once, validate that render, commit, publish).
 
 The render made here is the one every later step uses: it is written into clusters/<env>/,
 validated, and compared with the base for the pull request's body.
@@ -8,34 +8,31 @@ validated, and compared with the base for the pull request's body.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from gitops.delivery.branch import BranchChange, Outcome
 from gitops.delivery.imageref import ImageRef
 from gitops.delivery.overlay import edited_kustomization, kustomization_file
 from gitops.errors import Refused
-from gitops.render.state import Rendered
+from gitops.render import sync
+from gitops.render.state import Rendered, render_all, require_known
 from gitops.repo.environments import Environment, environment_names, load_environment
+from gitops.repo.git import GitRepo
 from gitops.repo.layout import Layout
 from gitops.system.files import atomic_write
-
-if TYPE_CHECKING:
-    from gitops.render.sync import FileChange
 
 
 @dataclass(frozen=True)
 class ImageUpdate:
-    """Environment `env` moves from image `old` to image `new`."""
+    """Environment `env` moves from image `old` to image `new` (undoing commit `reverts`)."""
 
     env: Environment
     old: ImageRef
     new: ImageRef
+    reverts: str = ""
 
 
 def environment(layout: Layout, name: str) -> Environment:
     """The facts of environment `name`; a UsageError (exit 2) naming the known ones if none."""
-    from gitops.render.state import require_known
-
     require_known([name], environment_names(layout))
     return load_environment(layout, name)
 
@@ -64,11 +61,6 @@ def branch_suffix(ref: ImageRef) -> str:
     return "-".join(parts).replace("..", ".").strip(".")
 
 
-def sources_and_rendered(layout: Layout) -> list[str]:
-    """apps/ and clusters/, relative to the root: what must be clean before a change."""
-    return [str(layout.relative(layout.app_dir)), str(layout.relative(layout.clusters_dir))]
-
-
 def apply_update(
     layout: Layout,
     update: ImageUpdate,
@@ -79,48 +71,57 @@ def apply_update(
     open_pr: bool,
     validate: bool,
 ) -> Outcome:
-    """Make `update` on a new branch: all of it, or (on any failure) nothing."""
-    env = update.env
-    overlay = kustomization_file(env.overlay_dir)
-    body = (
-        f"Environment: {env.name}\nOld image: {update.old}\nNew image: {update.new}\n\n"
-        f"Edited {layout.relative(overlay)} and re-rendered clusters/{env.name}/ "
-        "(python -m gitops render)."
-    )
-    paths = [str(layout.relative(overlay)), str(layout.relative(layout.cluster_dir(env.name)))]
-    with BranchChange(
-        layout,
-        branch,
-        paths,
-        must_be_clean=sources_and_rendered(layout),
-        push=push,
-        open_pr=open_pr,
-    ) as change:
-        atomic_write(overlay, edited_kustomization(env, update.new, layout.root))
-        rendered, _ = render_into_work_tree(layout, only=[env.name])
+    """Make `update` on a new branch: all of it, or (on any failure or signal) nothing.
+
+    Everything happens in a temporary worktree at HEAD (`gitops.delivery.branch`): the overlay
+    is edited there, every environment rendered once, that render written (for `update.env`
+    only), validated and compared with HEAD for the pull request's body.
+    """
+    with BranchChange(layout, branch, push=push, open_pr=open_pr) as change:
+        work = change.layout
+        env = load_environment(work, update.env.name)
+        overlay = kustomization_file(env.overlay_dir)
+        body = (
+            f"Environment: {env.name}\nOld image: {update.old}\nNew image: {update.new}\n\n"
+            f"Edited {work.relative(overlay)} and re-rendered clusters/{env.name}/ "
+            "(python -m gitops render)."
+        )
+        atomic_write(overlay, edited_kustomization(env, update.new, work.root))
+        rendered = render_all(work)
+        sync.write(work, rendered.only([env.name]))
         if validate:
-            require_valid(layout, rendered)
-        change.commit(f"{subject}\n\n{body}\n")
-        change.publish(pr_body(layout, change.start_head, rendered) if open_pr else "")
+            require_valid(work, rendered)
+        paths = [str(work.relative(overlay)), str(work.relative(work.cluster_dir(env.name)))]
+        change.commit(f"{subject}\n\n{body}\n\n{trailers(update)}", paths)
+        change.publish(pr_body(work, change.start_head, rendered) if open_pr else "")
+        change.finish()
+    _note_uncommitted(layout, change.outcome)
     return change.outcome
 
 
-# ---- render, validate and describe (imported when used: a refused bump stays quick)
+def trailers(update: ImageUpdate) -> str:
+    """Git trailers that say what the commit did, for people and scripts (`git log
+    --format='%(trailers)'`)."""
+    lines = [f"Gitops-Environment: {update.env.name}", f"Gitops-Image: {update.new}"]
+    if update.reverts:
+        lines.append(f"Gitops-Reverts: {update.reverts}")
+    return "\n".join(lines) + "\n"
 
 
-def render_into_work_tree(
-    layout: Layout, only: list[str] | None = None
-) -> tuple[Rendered, list[FileChange]]:
-    """Render every environment once and write `only` those (None: all) into clusters/; the
-    render (for validation and the pull request's diff) and the files it changed."""
-    from gitops.render import sync
-    from gitops.render.state import render_all
+def _note_uncommitted(layout: Layout, outcome: Outcome) -> None:
+    """The change starts from HEAD: say so when the work tree has edits it did not take."""
+    repo = GitRepo(layout.root)
+    dirty = repo.dirty_paths(
+        str(layout.relative(layout.app_dir)), str(layout.relative(layout.clusters_dir))
+    )
+    if dirty:
+        shown = ", ".join(dirty[:3]) + (" …" if len(dirty) > 3 else "")
+        outcome.notes.append(
+            f"uncommitted changes in {shown} are not part of this change (it starts from HEAD)"
+        )
 
-    rendered = render_all(layout)
-    if only is None:
-        return rendered, sync.write(layout, rendered)
-    chosen = Rendered(files={env: rendered.files[env] for env in only})
-    return rendered, sync.write(layout, chosen)
+
+# ---- validate and describe (imported when used: a refused bump stays quick)
 
 
 def require_valid(layout: Layout, rendered: Rendered) -> None:

@@ -8,11 +8,10 @@ only if it changes what a cluster receives. An environment may exist on one side
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 from gitops.diff.objects import EnvironmentDiff, diff_renders
 from gitops.errors import GitopsError, UsageError
-from gitops.render.state import Rendered, render_all
+from gitops.render.state import Rendered, render_all, require_known
 from gitops.repo.git import GitRepo
 from gitops.repo.layout import Layout
 
@@ -63,19 +62,14 @@ def cluster_diff(
     before = render_at(repo, layout, commit, label)
     after = head if head is not None else render_all(layout)
     if envs:
-        known = sorted(set(before.files) | set(after.files))
-        unknown = sorted(set(envs) - set(known))
-        if unknown:
-            raise UsageError(
-                f"unknown environment(s) {', '.join(unknown)} (known: {', '.join(known) or 'none'})"
-            )
+        require_known(envs, sorted(set(before.files) | set(after.files)))
     chosen = sorted(set(envs)) if envs else None
     return ClusterDiff(label, diff_renders(before, after, chosen))
 
 
 def render_at(repo: GitRepo, layout: Layout, commit: str, label: str) -> Rendered:
     """Every environment as the tree of `commit` renders it (none if it has no overlays)."""
-    prefix = _prefix(repo, layout)
+    prefix = repo.prefix()
     with repo.exported_tree(commit) as tree:
         past = Layout(tree / prefix)
         if not past.overlays_dir.is_dir():
@@ -85,11 +79,3 @@ def render_at(repo: GitRepo, layout: Layout, commit: str, label: str) -> Rendere
         except GitopsError as exc:
             message = f"rendering the base {label}: {exc.message}"
             raise type(exc)(message, path=exc.path, line=exc.line) from None
-
-
-def _prefix(repo: GitRepo, layout: Layout) -> Path:
-    top = repo.top_level().resolve()
-    try:
-        return layout.root.resolve().relative_to(top)
-    except ValueError:
-        return Path()

@@ -51,6 +51,10 @@ class Rendered:
         """The files of `env` ({} when it is not in this render)."""
         return self.files.get(env, {})
 
+    def only(self, envs: Iterable[str]) -> Rendered:
+        """The same render, cut down to `envs` (so no longer complete)."""
+        return Rendered(files={env: self.files[env] for env in envs})
+
     def counts(self) -> str:
         """`dev: 22 objects, prod: 26 objects`, for messages."""
         return ", ".join(f"{env}: {len(files)} objects" for env, files in self.files.items())

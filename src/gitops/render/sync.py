@@ -4,22 +4,28 @@
 Each folder `clusters/<env>/` belongs to the render wholly: every file in it that the render does
 not produce is stale, whatever its name or type (a `.keep`, a README, an object deleted from
 apps/), and `render` deletes it. A folder of clusters/ with no environment behind it is stale as a
-whole when the render covered every environment (`Rendered.complete`). Files directly in
-clusters/ belong to no environment and are left alone, by the check and by the write.
+whole when the render covered every environment (`Rendered.complete`), and deleted only when
+asked (`prune`). Files directly in clusters/ belong to no environment and are left alone, by the
+check and by the write.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import os
+import shutil
+import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
 from gitops.render.state import Rendered
 from gitops.repo.layout import Layout
-from gitops.system.files import atomic_write
+from gitops.system.signals import signals_held
 
 Status = Literal["added", "changed", "removed"]
+STAGING_PREFIX = ".gitops-render-"
+"""Folders at the repository root where a render stages its files (in .gitignore)."""
 
 
 @dataclass(frozen=True, order=True)
@@ -67,18 +73,92 @@ def changes(layout: Layout, rendered: Rendered) -> list[FileChange]:
     return sorted(found)
 
 
-def write(layout: Layout, rendered: Rendered) -> list[FileChange]:
-    """Make clusters/ equal to `rendered`: each file written atomically, stale ones deleted, and
-    folders left empty removed. The changes made."""
+def write(layout: Layout, rendered: Rendered, *, prune: bool = False) -> list[FileChange]:
+    """Make clusters/ equal to `rendered`; the changes made.
+
+    Each environment that changes is written whole into a staging folder first, then swapped into
+    place while SIGTERM, SIGHUP and SIGINT are held: an interrupted write leaves clusters/ as it
+    was, a finished one leaves it complete. Folders that belong to no environment are deleted
+    only with `prune` (removing an environment is an explicit act); without it they stay, and
+    `orphans` tells the caller which they are.
+    """
     found = changes(layout, rendered)
-    for change in found:
-        if change.status != "removed":
-            atomic_write(change.path, rendered.files[change.env][change.relative])
-    for change in found:
-        if change.status == "removed":
-            change.path.unlink(missing_ok=True)
-    _remove_empty_folders({change.path.parent for change in found}, layout.clusters_dir)
+    found = [change for change in found if prune or not change.orphaned]
+    if not found:
+        return []
+    root = layout.clusters_dir
+    root.mkdir(parents=True, exist_ok=True)
+    _remove_stale_staging(layout.root)
+    staging: Path | None = None
+    try:
+        with signals_held():  # the folder exists only once the `finally` below will remove it
+            staging = Path(
+                tempfile.mkdtemp(dir=layout.root, prefix=f"{STAGING_PREFIX}{os.getpid()}-")
+            )
+        built = {
+            env: _stage(staging / "new" / env, rendered.files[env]) for env in _changed_envs(found)
+        }
+        gone = sorted({change.env for change in found if change.orphaned})
+        trash = staging / "old"
+        trash.mkdir()
+        with signals_held():
+            for env, folder in built.items():
+                _swap_in(folder, root / env, trash / env)
+            for env in gone:
+                (root / env).rename(trash / env)
+    finally:
+        if staging is not None:
+            with signals_held():
+                shutil.rmtree(staging, ignore_errors=True)
     return found
+
+
+def orphans(layout: Layout, rendered: Rendered) -> list[str]:
+    """Folders of clusters/ that belong to no environment (only a complete render knows)."""
+    return sorted({change.env for change in changes(layout, rendered) if change.orphaned})
+
+
+def _changed_envs(found: list[FileChange]) -> list[str]:
+    return sorted({change.env for change in found if not change.orphaned})
+
+
+def _stage(folder: Path, files: Mapping[str, bytes]) -> Path:
+    """Write an environment's files under `folder`, flushed to disk; `folder`."""
+    folder.mkdir(parents=True)
+    for relative, data in files.items():
+        path = folder / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        path.chmod(0o644)
+    return folder
+
+
+def _swap_in(new: Path, target: Path, old: Path) -> None:
+    """Put `new` where `target` is; the previous `target` (if any) goes to `old`."""
+    if target.exists() or target.is_symlink():
+        target.rename(old)
+    new.rename(target)
+
+
+def _remove_stale_staging(root: Path) -> None:
+    """Staging folders of renders that were killed (SIGKILL, power loss) and left them behind."""
+    for folder in root.glob(f"{STAGING_PREFIX}*"):
+        pid = folder.name[len(STAGING_PREFIX) :].partition("-")[0]
+        if pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def first_difference(old: bytes, new: bytes) -> int:
@@ -105,14 +185,3 @@ def env_folders(layout: Layout) -> list[Path]:
     """The folders directly in clusters/ (each one an environment's, or stale)."""
     root = layout.clusters_dir
     return sorted(child for child in root.iterdir() if child.is_dir()) if root.is_dir() else []
-
-
-def _remove_empty_folders(folders: Iterable[Path], root: Path) -> None:
-    """Remove each folder (and its parents up to `root`, excluded) that is now empty."""
-    for folder in sorted(folders, key=lambda p: len(p.parts), reverse=True):
-        current = folder
-        while current != root and root in current.parents and current.is_dir():
-            if any(current.iterdir()):
-                break
-            current.rmdir()
-            current = current.parent

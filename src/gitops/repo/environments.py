@@ -65,14 +65,26 @@ class Environment:
 
 
 def environment_names(layout: Layout) -> list[str]:
-    """Names of the environments: overlay folders that hold a facts file, sorted."""
-    if not layout.overlays_dir.is_dir():
-        raise ConfigError(f"{layout.relative(layout.overlays_dir)}: folder not found")
-    return sorted(
-        child.name
-        for child in layout.overlays_dir.iterdir()
-        if child.is_dir() and (child / FACTS_FILE).is_file()
-    )
+    """Names of the environments, sorted: every folder under the overlays is one, and must hold
+    a facts file (a ConfigError naming the folder otherwise: an environment whose facts are
+    missing must not quietly stop being rendered)."""
+    overlays = layout.overlays_dir
+    if not overlays.is_dir():
+        raise ConfigError(f"{layout.relative(overlays)}: folder not found")
+    names = []
+    for child in sorted(overlays.iterdir()):
+        if not child.is_dir() or child.name.startswith("."):
+            continue
+        if not (child / FACTS_FILE).is_file():
+            shown = layout.relative(child).as_posix()
+            raise ConfigError(
+                f"{shown}/ has no {FACTS_FILE}, and every folder of "
+                f"{layout.relative(overlays).as_posix()}/ is an environment: restore the file, or "
+                f"delete the folder to remove the environment (then `nox -s render -- --prune` "
+                f"deletes clusters/{child.name}/)"
+            )
+        names.append(child.name)
+    return names
 
 
 def load_environments(layout: Layout) -> list[Environment]:

@@ -1,7 +1,7 @@
 """Thin git (and GitHub CLI) plumbing: each method is one `git -C root ...` call.
 
 Errors become GitopsError carrying git's own message. Nothing here decides policy: callers
-(`gitops.delivery`) decide what to check and what to undo.
+(`gitops.delivery`, `gitops.diff`) decide what to check and what to change.
 """
 
 from __future__ import annotations
@@ -66,6 +66,14 @@ class GitRepo:
     def top_level(self) -> Path:
         return Path(self.run("rev-parse", "--show-toplevel").strip())
 
+    def prefix(self) -> Path:
+        """Where `root` is inside the repository: `.` when it is the top level."""
+        top = self.top_level().resolve()
+        try:
+            return self.root.resolve().relative_to(top)
+        except ValueError:
+            return Path()
+
     def current_branch(self) -> str | None:
         """The checked-out branch, or None on a detached HEAD."""
         result = self._run(["symbolic-ref", "--quiet", "--short", "HEAD"])
@@ -89,9 +97,6 @@ class GitRepo:
     def branch_exists(self, name: str) -> bool:
         return self.succeeds("show-ref", "--verify", "--quiet", f"refs/heads/{name}")
 
-    def branches(self) -> list[str]:
-        return self.run("for-each-ref", "--format=%(refname:short)", "refs/heads").split()
-
     def dirty_paths(self, *paths: str) -> list[str]:
         """Uncommitted changes (staged, unstaged or untracked) under `paths`, as git lists them."""
         out = self.run("status", "--porcelain", "--untracked-files=all", "--", *paths)
@@ -104,28 +109,22 @@ class GitRepo:
         return self.run("remote").split()
 
     # ---- reading history
-    def log(self, *paths: str, no_merges: bool = True) -> list[Commit]:
-        """Commits reachable from HEAD that touch `paths`, newest first."""
-        args = ["log", "--format=%H%x00%s"]
-        if no_merges:
-            args.append("--no-merges")
-        out = self.run(*args, "--", *paths)
+    def first_parent_log(self, *paths: str) -> list[Commit]:
+        """The commits of HEAD's first-parent line that touch `paths`, oldest first (merge
+        commits included: on `main` they are where a change arrived)."""
+        out = self.run(
+            "log", "--first-parent", "--reverse", "--format=%H%x00%s", "HEAD", "--", *paths
+        )
         commits = []
         for line in out.splitlines():
             sha, _, subject = line.partition("\0")
             commits.append(Commit(sha, subject))
         return commits
 
-    def parents(self, commit: str) -> list[str]:
-        return self.run("rev-list", "--parents", "-n", "1", commit).split()[1:]
-
     def show_file(self, ref: str, path: str) -> bytes | None:
         """The content of `path` (relative to the root) at `ref`, or None if it did not exist."""
         result = self._run(["show", f"{ref}:./{path}"])
         return result.stdout if result.returncode == 0 else None
-
-    def tree(self, ref: str) -> str:
-        return self.run("rev-parse", f"{ref}^{{tree}}").strip()
 
     @contextmanager
     def exported_tree(self, ref: str, *paths: str) -> Iterator[Path]:
@@ -145,67 +144,8 @@ class GitRepo:
                 tar_path.unlink()
             yield Path(tmp)
 
-    # ---- changing state (callers undo on failure)
-    def switch_new_branch(self, name: str) -> None:
-        """Create branch `name` at HEAD and check it out; uncommitted changes come along."""
-        self.run("switch", "--quiet", "-c", name)
-
-    def switch(self, branch_or_commit: str, *, detach: bool = False) -> None:
-        args = ["switch", "--quiet"]
-        if detach:
-            args.append("--detach")
-        self.run(*args, branch_or_commit)
-
-    def delete_branch(self, name: str) -> None:
-        self.run("branch", "--quiet", "-D", name)
-
-    def commit_paths(self, message: str, paths: Sequence[str]) -> str:
-        """Commit the work-tree state of `paths` only (additions and deletions included), whatever
-        else is staged; the new commit's sha."""
-        self.run("add", "--all", "--", *paths)
-        self.run("commit", "--quiet", "--no-verify", "-m", message, "--only", "--", *paths)
-        return self.head()
-
-    def amend_paths(self, paths: Sequence[str]) -> str:
-        """Add the work-tree state of `paths` to the last commit, keeping its message."""
-        self.run("add", "--all", "--", *paths)
-        self.run("commit", "--quiet", "--no-verify", "--amend", "--no-edit", "--only", "--", *paths)
-        return self.head()
-
     def valid_branch_name(self, name: str) -> bool:
         return self.succeeds("check-ref-format", "--branch", name)
-
-    def revert(self, commit: str) -> bool:
-        """`git revert --no-edit COMMIT`; False when it stopped on conflicts (still in progress)."""
-        result = self._run(["revert", "--no-edit", commit])
-        if result.returncode == 0:
-            return True
-        if self.conflicted_paths():
-            return False
-        detail = (result.stderr or result.stdout).decode(errors="replace").strip()
-        raise GitopsError(f"git revert {commit[:10]} failed: {detail}")
-
-    def conflicted_paths(self) -> list[str]:
-        return self.run("diff", "--name-only", "--diff-filter=U").split()
-
-    def continue_revert(self) -> None:
-        self.run("-c", "core.editor=true", "revert", "--continue")
-
-    def abort_revert(self) -> None:
-        self.run("revert", "--abort", check=False)
-
-    def restore(self, *paths: str) -> None:
-        """Put `paths` back as committed at HEAD: index and work tree, untracked files removed."""
-        self.run("reset", "--quiet", "HEAD", "--", *paths, check=False)
-        self.run("checkout", "HEAD", "--", *paths, check=False)
-        self.run("clean", "-fdq", "--", *paths)
-
-    def push(self, branch: str, remote: str = "origin") -> None:
-        if remote not in self.remotes():
-            raise UsageError(f"no git remote {remote!r} to push to (git remote add {remote} URL)")
-        self.run(
-            "push", "--quiet", "--set-upstream", remote, f"refs/heads/{branch}:refs/heads/{branch}"
-        )
 
 
 def open_pull_request(root: Path, *, title: str, body: str, head: str, base: str | None) -> str:

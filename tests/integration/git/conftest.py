@@ -160,3 +160,15 @@ def repo(
 def run(repo: Path, gitops: Gitops) -> Callable[..., tuple[int, str, str]]:
     """run(*args): `python -m gitops ARGS` in the fixture repository."""
     return lambda *args: gitops(repo, *args)
+
+
+@pytest.fixture
+def merge(git: Git) -> Callable[[Path, str], str]:
+    """merge(repo, branch): merge `branch` into the checked-out main with a merge commit, as a
+    pull request's merge button does; the merge commit's sha."""
+
+    def merge_branch(repo: Path, branch: str) -> str:
+        git(repo, "merge", "--quiet", "--no-ff", "-m", f"Merge branch '{branch}'", branch)
+        return git(repo, "rev-parse", "HEAD").strip()
+
+    return merge_branch

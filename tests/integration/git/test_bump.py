@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from gitops.delivery.branch import BranchChange
 from gitops.errors import GitopsError
-from gitops.repo.git import GitRepo
 from gitops.validation.model import Finding
 
 pytestmark = pytest.mark.git
@@ -21,20 +21,36 @@ DEV_OVERLAY = "apps/guestbook/overlays/dev/kustomization.yaml"
 
 
 def test_bump_commits_overlay_and_rendered_files_on_a_new_branch(
-    repo: Path, run, git, last_commit_files
+    repo: Path, run, git, repo_state
 ) -> None:
     overlay_before = (repo / DEV_OVERLAY).read_text()
+    before = repo_state(repo)
     code, out, err = run("bump", "dev", f"{IMAGE}:1.1.0")
     assert code == 0, err
+    branch = "bump/dev/guestbook-1.1.0"
     subject = f"bump(dev): guestbook {IMAGE}:1.0.0 → {IMAGE}:1.1.0"
-    assert git(repo, "log", "-1", "--format=%s").strip() == subject
+    assert git(repo, "log", "-1", "--format=%s", branch).strip() == subject
     assert subject in out
-    assert git(repo, "branch", "--show-current").strip() == "bump/dev/guestbook-1.1.0"
-    assert last_commit_files(repo) == [DEV_OVERLAY, "clusters/dev/deployment-web.yaml"]
-    assert (repo / DEV_OVERLAY).read_text() == overlay_before.replace('"1.0.0"', '"1.1.0"')
-    assert f"image: {IMAGE}:1.1.0" in (repo / "clusters/dev/deployment-web.yaml").read_text()
-    assert git(repo, "status", "--porcelain") == ""
-    assert git(repo, "rev-parse", "main") == git(repo, "rev-parse", "HEAD~1")
+    assert git(repo, "show", "--name-only", "--format=", branch).split() == [
+        DEV_OVERLAY,
+        "clusters/dev/deployment-web.yaml",
+    ]
+    assert git(repo, "show", f"{branch}:{DEV_OVERLAY}") == overlay_before.replace(
+        '"1.0.0"', '"1.1.0"'
+    )
+    rendered = git(repo, "show", f"{branch}:clusters/dev/deployment-web.yaml")
+    assert f"image: {IMAGE}:1.1.0" in rendered
+    assert git(repo, "rev-parse", "main") == git(repo, "rev-parse", f"{branch}~1")
+    # The user's checkout is as it was: same branch, same HEAD, same files; one branch more.
+    after = repo_state(repo)
+    assert after["branches"] == sorted([*before["branches"], branch])
+    assert {k: v for k, v in after.items() if k != "branches"} == {
+        k: v for k, v in before.items() if k != "branches"
+    }
+    assert (repo / DEV_OVERLAY).read_text() == overlay_before
+    assert git(repo, "worktree", "list", "--porcelain").count("worktree ") == 1
+    trailers = git(repo, "log", "-1", "--format=%(trailers)", branch)
+    assert f"Gitops-Environment: dev\nGitops-Image: {IMAGE}:1.1.0" in trailers
 
 
 @pytest.mark.parametrize(
@@ -61,27 +77,24 @@ def test_bump_refusals_change_nothing(
 
 def test_bump_to_the_running_image_does_nothing(repo: Path, run, repo_state) -> None:
     before = repo_state(repo)
-    code, out, _ = run("bump", "dev", f"{IMAGE}:1.0.0")
+    code, out, err = run("bump", "dev", f"{IMAGE}:1.0.0")
     assert code == 0
-    assert out.strip() == f"dev already runs {IMAGE}:1.0.0; nothing to do"
+    assert (out, err.strip()) == ("", f"dev already runs {IMAGE}:1.0.0; nothing to do")
     assert repo_state(repo) == before
 
 
-def test_bump_refuses_uncommitted_changes_in_apps_but_not_elsewhere(
-    repo: Path, run, git, repo_state, last_commit_files
-) -> None:
+def test_bump_starts_from_head_and_leaves_uncommitted_changes_alone(repo: Path, run, git) -> None:
     (repo / "apps/guestbook/base/service.yaml").write_text("# edited\n")
-    before = repo_state(repo)
-    code, _, err = run("bump", "dev", f"{IMAGE}:1.1.0")
-    assert code == 1
-    assert "uncommitted changes in apps/guestbook/base/service.yaml" in err
-    assert repo_state(repo) == before
-    git(repo, "checkout", "--", "apps")
     (repo / "NOTES.txt").write_text("mine\n")
+    status = git(repo, "status", "--porcelain")
     code, _, err = run("bump", "dev", f"{IMAGE}:1.1.0")
     assert code == 0, err
-    assert "NOTES.txt" not in last_commit_files(repo)
-    assert (repo / "NOTES.txt").read_text() == "mine\n"
+    assert "note: uncommitted changes in apps/guestbook/base/service.yaml are not part" in err
+    files = git(repo, "show", "--name-only", "--format=", "bump/dev/guestbook-1.1.0").split()
+    assert "apps/guestbook/base/service.yaml" not in files
+    assert "NOTES.txt" not in files
+    assert git(repo, "status", "--porcelain") == status
+    assert (repo / "apps/guestbook/base/service.yaml").read_text() == "# edited\n"
 
 
 def test_bump_that_does_not_validate_is_undone(repo: Path, run, findings: list, repo_state) -> None:
@@ -94,18 +107,19 @@ def test_bump_that_does_not_validate_is_undone(repo: Path, run, findings: list, 
     assert sorted(p.read_bytes() for p in repo.rglob("*.yaml")) == files
 
 
-def test_failure_after_the_branch_exists_goes_back_and_deletes_it(
-    repo: Path, run, monkeypatch: pytest.MonkeyPatch, repo_state
+def test_a_failing_commit_leaves_no_branch_and_no_worktree(
+    repo: Path, run, monkeypatch: pytest.MonkeyPatch, repo_state, git
 ) -> None:
     def broken(self, message, paths):
         raise GitopsError("git commit failed: simulated")
 
-    monkeypatch.setattr(GitRepo, "commit_paths", broken)
+    monkeypatch.setattr(BranchChange, "commit", broken)
     before = repo_state(repo)
     code, _, err = run("bump", "dev", f"{IMAGE}:1.1.0")
     assert code == 1
     assert "simulated" in err
     assert repo_state(repo) == before
+    assert git(repo, "worktree", "list", "--porcelain").count("worktree ") == 1
 
 
 def test_bump_push_sends_the_branch_to_origin(repo: Path, run, tmp_path: Path, git) -> None:
@@ -113,7 +127,7 @@ def test_bump_push_sends_the_branch_to_origin(repo: Path, run, tmp_path: Path, g
     assert code == 0, err
     branch = "bump/dev/guestbook-aaaaaaaaaaaa"
     remote = git(tmp_path / "origin.git", "rev-parse", f"refs/heads/{branch}").strip()
-    assert remote == git(repo, "rev-parse", "HEAD").strip()
+    assert remote == git(repo, "rev-parse", branch).strip()
     assert f"pushed to origin/{branch}" in out
 
 
@@ -153,19 +167,56 @@ def test_open_pr_calls_gh_with_the_subject_and_the_markdown_diff(
     assert "pull request: https://github.com/example/repo/pull/7" in out
 
 
-def test_failure_on_a_detached_head_returns_to_that_commit(
-    repo: Path, run, monkeypatch: pytest.MonkeyPatch, git, repo_state
+def test_on_a_detached_head_the_branch_starts_there_and_head_stays(
+    repo: Path, run, git, repo_state
 ) -> None:
     git(repo, "switch", "--quiet", "--detach", "HEAD")
-
-    def broken(self, message, paths):
-        self.run("commit", "--quiet", "-m", message, "--only", "--", *paths)
-        raise GitopsError("simulated failure after the commit")
-
-    monkeypatch.setattr(GitRepo, "commit_paths", broken)
     before = repo_state(repo)
     code, _, err = run("bump", "dev", f"{IMAGE}:1.1.0")
-    assert code == 1, err
-    assert "simulated failure after the commit" in err
+    assert code == 0, err
+    after = repo_state(repo)
+    assert (after["head"], after["branch"], after["status"]) == (
+        before["head"],
+        "",
+        before["status"],
+    )
+    assert git(repo, "rev-parse", "bump/dev/guestbook-1.1.0~1").strip() == before["head"]
+
+
+def test_gh_failing_after_the_push_leaves_no_local_branch_and_says_where_the_push_went(
+    repo: Path, run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, repo_state
+) -> None:
+    bin_dir = tmp_path / "failing-gh"
+    bin_dir.mkdir()
+    gh = bin_dir / "gh"
+    gh.write_text("#!/bin/sh\ncat > /dev/null\necho 'HTTP 401: Bad credentials' >&2\nexit 1\n")
+    gh.chmod(gh.stat().st_mode | stat.S_IEXEC)
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    before = repo_state(repo)
+    code, _, err = run("bump", "dev", f"{IMAGE}:1.1.0", "--open-pr")
+    assert code == 1
+    assert "gh pr create failed: HTTP 401: Bad credentials" in err
+    assert "git push origin --delete bump/dev/guestbook-1.1.0" in err
     assert repo_state(repo) == before
-    assert git(repo, "branch", "--show-current").strip() == ""
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["render", "staging"],
+        ["render", "--check", "staging"],
+        ["diff", "--env", "staging", "HEAD"],
+        ["bump", "staging", f"{IMAGE}:1.0"],
+        ["promote", "dev", "staging"],
+        ["promote", "staging", "prod"],
+        ["rollback", "staging"],
+    ],
+)
+def test_an_unknown_environment_is_exit_2_for_every_command(
+    repo: Path, run, repo_state, command: list[str]
+) -> None:
+    before = repo_state(repo)
+    code, out, err = run(*command)
+    assert (code, out) == (2, "")
+    assert "unknown environment 'staging' (known: dev, prod)" in err
+    assert repo_state(repo) == before

@@ -1,10 +1,11 @@
 """The delivery loop end to end, in a temporary clone of this repository's apps/, clusters/ and
 bootstrap/ with a local bare repository as `origin`:
 
-bump dev → validate passes → diff shows exactly the image change in dev and nothing in prod →
-promote dev prod → prod changes by digest → revert the promotion → the rendered state equals
-the state before it, byte for byte. Plus the refusals of bump, promote and rollback, each leaving
-HEAD, the branch, the branch list and `git status` as they were.
+bump dev → its branch validates → diff shows exactly the image change in dev and nothing in
+prod → merge → promote dev prod → prod changes by digest → merge → roll prod back → the rendered
+state equals the state before the promotion, byte for byte, as `git revert` of it gives. Plus the
+refusals of bump, promote and rollback, each leaving HEAD, the branch, the branch list and
+`git status` as they were.
 """
 
 from __future__ import annotations
@@ -49,7 +50,7 @@ def clone(tmp_path: Path, repo_root: Path, init_repo, gitops) -> tuple[Path, Pat
     return root, origin
 
 
-def test_bump_validate_diff_promote_and_revert(clone, gitops, git) -> None:
+def test_bump_validate_diff_promote_and_roll_back(clone, gitops, git, merge) -> None:
     root, origin = clone
 
     def run(*args: str) -> tuple[int, str, str]:
@@ -61,20 +62,21 @@ def test_bump_validate_diff_promote_and_revert(clone, gitops, git) -> None:
     dev_before = read_overlay_image(dev, root).ref
     new_dev = f"{repository}:e2e-1@{DIGEST_1}"
 
-    # bump dev, pushed to the bare origin
+    # bump dev, pushed to the bare origin; the work tree stays on main
     code, out, err = run("bump", "dev", new_dev, "--push")
     assert code == 0, err
     bump_branch = "bump/dev/guestbook-e2e-1-1e1e1e1e"
-    assert git(root, "branch", "--show-current").strip() == bump_branch
-    assert git(origin, "rev-parse", bump_branch) == git(root, "rev-parse", "HEAD")
-    assert git(root, "log", "-1", "--format=%s").strip() == (
+    assert git(root, "branch", "--show-current").strip() == "main"
+    assert git(origin, "rev-parse", bump_branch) == git(root, "rev-parse", bump_branch)
+    assert git(root, "log", "-1", "--format=%s", bump_branch).strip() == (
         f"bump(dev): guestbook {dev_before} → {new_dev}"
     )
-    changed = git(root, "show", "--name-only", "--format=", "HEAD").split()
+    changed = git(root, "show", "--name-only", "--format=", bump_branch).split()
     assert changed[0] == layout.relative(dev.overlay_dir / "kustomization.yaml").as_posix()
     assert changed[1:] and all(p.startswith("clusters/dev/") for p in changed[1:])
 
-    # validate passes
+    # the branch validates
+    git(root, "switch", "--quiet", bump_branch)
     code, out, err = run("validate")
     assert code == 0, out + err
 
@@ -90,10 +92,13 @@ def test_bump_validate_diff_promote_and_revert(clone, gitops, git) -> None:
     for item in items:
         assert item.endswith(f": image {dev_before} → {new_dev}"), item
 
-    # promote dev → prod, by digest
+    # merge it; promote dev → prod, by digest; merge that
+    git(root, "switch", "--quiet", "main")
+    merge(root, bump_branch)
     clusters_before_promotion = tree_bytes(root, "clusters")
     code, out, err = run("promote", "dev", "prod")
     assert code == 0, err
+    merge(root, "promote/prod/guestbook-e2e-1-1e1e1e1e")
     prod_now = read_overlay_image(prod, root).ref
     assert str(prod_now) == new_dev
     assert prod_now.digest == DIGEST_1
@@ -102,23 +107,26 @@ def test_bump_validate_diff_promote_and_revert(clone, gitops, git) -> None:
         for name, data in tree_bytes(root, "clusters", "prod").items()
         if name.endswith(".yaml")
     )
-    assert "(from dev)" in git(root, "log", "-1", "--format=%s")
     code, out, err = run("validate")
     assert code == 0, out + err
     promotion = git(root, "rev-parse", "HEAD").strip()
 
-    # revert the promotion: the rendered state is the one before it, byte for byte
+    # roll prod back: the rendered state is the one before the promotion, byte for byte, and the
+    # same as `git revert` of the promotion's merge
     code, out, err = run("rollback", "prod")
     assert code == 0, err
+    assert f"(reverts {promotion[:10]})" in err
+    git(root, "switch", "--quiet", f"rollback/prod/{promotion[:10]}")
     assert tree_bytes(root, "clusters") == clusters_before_promotion
     rollback_tree = git(root, "rev-parse", "HEAD^{tree}")
     git(root, "switch", "--quiet", "--detach", promotion)
-    git(root, "revert", "--no-edit", promotion)
+    git(root, "revert", "--no-edit", "-m", "1", promotion)
     assert git(root, "rev-parse", "HEAD^{tree}") == rollback_tree
-    assert tree_bytes(root, "clusters") == clusters_before_promotion
 
 
-def test_refusals_change_nothing(clone, gitops, repo_state, monkeypatch, path_without_gh) -> None:
+def test_refusals_change_nothing(
+    clone, gitops, repo_state, monkeypatch, *, path_without_gh, merge
+) -> None:
     root, _ = clone
 
     def run(*args: str) -> tuple[int, str, str]:
@@ -136,8 +144,9 @@ def test_refusals_change_nothing(clone, gitops, repo_state, monkeypatch, path_wi
         (("bump", "prod", f"{repository}:1.0"), 1, "prod requires images pinned by digest"),
         (("bump", "dev", "ghcr.io/someone-else/guestbook:1.0"), 1, "change image.repository"),
         (("bump", "dev", str(running)), 0, f"dev already runs {running}; nothing to do"),
-        (("rollback", "prod"), 1, "nothing to roll back"),
-        (("rollback", "dev"), 1, "nothing to roll back"),
+        (("rollback", "prod"), 1, "the oldest image git records for it"),
+        (("rollback", "dev"), 1, "the oldest image git records for it"),
+        (("rollback", "dev", "--to", "nothing-like-this"), 2, "neither an image reference"),
     ]
     if running.digest is None:
         cases.append((("promote", "dev", "prod"), 1, "which is not pinned by digest"))
@@ -149,7 +158,9 @@ def test_refusals_change_nothing(clone, gitops, repo_state, monkeypatch, path_wi
 
     # promote when prod already runs what dev runs
     assert run("bump", "dev", f"{repository}@{DIGEST_2}")[0] == 0
+    merge(root, "bump/dev/guestbook-2f2f2f2f2f2f")
     assert run("promote", "dev", "prod")[0] == 0
+    merge(root, "promote/prod/guestbook-2f2f2f2f2f2f")
     before = repo_state(root)
     code, _, err = run("promote", "dev", "prod")
     assert code == 1

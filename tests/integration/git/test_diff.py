@@ -12,8 +12,9 @@ pytestmark = pytest.mark.git
 IMAGE = "ghcr.io/example/guestbook"
 
 
-def test_diff_shows_the_bump_in_dev_only(repo: Path, run) -> None:
+def test_diff_shows_the_bump_in_dev_only(repo: Path, run, git) -> None:
     assert run("bump", "dev", f"{IMAGE}:1.1.0")[0] == 0
+    git(repo, "switch", "--quiet", "bump/dev/guestbook-1.1.0")
     code, out, err = run("diff", "--exit-code")
     assert code == 1, err
     assert "against merge base with main" not in out
@@ -25,8 +26,9 @@ def test_diff_shows_the_bump_in_dev_only(repo: Path, run) -> None:
     assert "dev" not in out.replace("work tree", "")
 
 
-def test_diff_markdown_against_a_ref(repo: Path, run) -> None:
+def test_diff_markdown_against_a_ref(repo: Path, run, git) -> None:
     assert run("bump", "dev", f"{IMAGE}:1.1.0")[0] == 0
+    git(repo, "switch", "--quiet", "bump/dev/guestbook-1.1.0")
     code, out, _ = run("diff", "HEAD~1", "--format", "markdown")
     assert code == 0
     assert out.startswith("<!-- gitops-diff -->\n**Cluster-state diff** against `HEAD~1 (")

@@ -1,4 +1,4 @@
-"""The git plumbing the delivery commands stand on."""
+"""The git plumbing the delivery commands and the diff stand on."""
 
 from __future__ import annotations
 
@@ -23,10 +23,10 @@ def git_repo(tmp_path: Path, init_repo) -> GitRepo:
     return GitRepo(root)
 
 
-def test_branch_head_and_detached_head(git_repo: GitRepo) -> None:
+def test_branch_head_and_detached_head(git_repo: GitRepo, git) -> None:
     assert git_repo.current_branch() == "main"
     head = git_repo.head()
-    git_repo.switch(head, detach=True)
+    git(git_repo.root, "switch", "--quiet", "--detach", head)
     assert git_repo.current_branch() is None
     assert git_repo.resolve("main") == head
 
@@ -37,10 +37,8 @@ def test_unknown_ref_is_a_usage_error(git_repo: GitRepo) -> None:
 
 
 def test_git_errors_carry_gits_message(git_repo: GitRepo) -> None:
-    with pytest.raises(
-        GitopsError, match=r"git switch --quiet no-such-branch failed: .*no-such-branch"
-    ):
-        git_repo.switch("no-such-branch")
+    with pytest.raises(GitopsError, match=r"git switch --quiet no-such-branch failed: .*no-such"):
+        git_repo.run("switch", "--quiet", "no-such-branch")
 
 
 def test_dirty_paths_sees_modified_and_untracked_files_under_paths_only(git_repo: GitRepo) -> None:
@@ -48,19 +46,15 @@ def test_dirty_paths_sees_modified_and_untracked_files_under_paths_only(git_repo
     (git_repo.root / "apps" / "new.txt").write_text("new\n")
     (git_repo.root / "other.txt").write_text("y\n")
     assert git_repo.dirty_paths("apps") == ["apps/a.txt", "apps/new.txt"]
-    git_repo.restore("apps")
-    assert git_repo.dirty_paths("apps") == []
-    assert (git_repo.root / "other.txt").read_text() == "y\n"
 
 
-def test_log_show_file_and_exported_tree(git_repo: GitRepo, git) -> None:
+def test_first_parent_log_show_file_and_exported_tree(git_repo: GitRepo, git) -> None:
     first = git_repo.head()
     (git_repo.root / "apps" / "a.txt").write_text("two\n")
-    sha = git_repo.commit_paths("change a", ["apps"])
+    git(git_repo.root, "commit", "--quiet", "-am", "change a")
     (git_repo.root / "other.txt").write_text("z\n")
     git(git_repo.root, "commit", "--quiet", "-am", "change other")
-    assert [c.subject for c in git_repo.log("apps")] == ["change a", "initial state"]
-    assert git_repo.log("apps")[0].sha == sha
+    assert [c.subject for c in git_repo.first_parent_log("apps")] == ["initial state", "change a"]
     assert git_repo.show_file(first, "apps/a.txt") == b"one\n"
     assert git_repo.show_file(first, "apps/missing.txt") is None
     with git_repo.exported_tree(first) as tree:
@@ -70,15 +64,19 @@ def test_log_show_file_and_exported_tree(git_repo: GitRepo, git) -> None:
     assert git_repo.merge_base("HEAD", first) == first
 
 
-def test_commit_paths_commits_only_those_paths(git_repo: GitRepo, git) -> None:
-    (git_repo.root / "apps" / "a.txt").write_text("two\n")
-    (git_repo.root / "other.txt").write_text("staged elsewhere\n")
-    git(git_repo.root, "add", "other.txt")
-    git_repo.commit_paths("only apps", ["apps"])
-    assert git(git_repo.root, "show", "--name-only", "--format=", "HEAD").split() == ["apps/a.txt"]
-    assert git(git_repo.root, "diff", "--cached", "--name-only").split() == ["other.txt"]
+def test_first_parent_log_follows_main_through_merges(git_repo: GitRepo, git) -> None:
+    """A change that arrived by a merge commit counts where main took it, not on its branch."""
+    git(git_repo.root, "switch", "--quiet", "-c", "feature")
+    (git_repo.root / "apps" / "a.txt").write_text("feature\n")
+    git(git_repo.root, "commit", "--quiet", "-am", "on the branch")
+    git(git_repo.root, "switch", "--quiet", "main")
+    git(git_repo.root, "merge", "--quiet", "--no-ff", "-m", "merge feature", "feature")
+    assert [c.subject for c in git_repo.first_parent_log("apps")] == [
+        "initial state",
+        "merge feature",
+    ]
 
 
-def test_push_needs_the_remote(git_repo: GitRepo) -> None:
-    with pytest.raises(UsageError, match="no git remote 'origin'"):
-        git_repo.push("main")
+def test_prefix_is_where_the_root_sits_in_the_repository(git_repo: GitRepo) -> None:
+    assert git_repo.prefix() == Path()
+    assert GitRepo(git_repo.root / "apps").prefix() == Path("apps")

@@ -14,17 +14,22 @@ DEV_OVERLAY = "apps/guestbook/overlays/dev/kustomization.yaml"
 PROD_OVERLAY = "apps/guestbook/overlays/prod/kustomization.yaml"
 
 
-def test_promote_copies_the_digest_dev_runs(repo: Path, run, git, last_commit_files) -> None:
+def test_promote_copies_the_digest_dev_runs(repo: Path, run, git, merge) -> None:
     assert run("bump", "dev", f"{IMAGE}:1.1.0@{DIGEST_A}")[0] == 0
+    merge(repo, "bump/dev/guestbook-1.1.0-aaaaaaaa")
     code, _out, err = run("promote", "dev", "prod")
     assert code == 0, err
+    branch = "promote/prod/guestbook-1.1.0-aaaaaaaa"
     old = f"{IMAGE}:0.9.0@sha256:" + "1" * 64
     subject = f"promote(prod): guestbook {old} → {IMAGE}:1.1.0@{DIGEST_A} (from dev)"
-    assert git(repo, "log", "-1", "--format=%s").strip() == subject
-    assert last_commit_files(repo) == [PROD_OVERLAY, "clusters/prod/deployment-web.yaml"]
-    deployment = (repo / "clusters/prod/deployment-web.yaml").read_text()
+    assert git(repo, "log", "-1", "--format=%s", branch).strip() == subject
+    assert git(repo, "show", "--name-only", "--format=", branch).split() == [
+        PROD_OVERLAY,
+        "clusters/prod/deployment-web.yaml",
+    ]
+    deployment = git(repo, "show", f"{branch}:clusters/prod/deployment-web.yaml")
     assert f"image: {IMAGE}:1.1.0@{DIGEST_A}" in deployment
-    assert git(repo, "branch", "--show-current").strip() == "promote/prod/guestbook-1.1.0-aaaaaaaa"
+    assert git(repo, "branch", "--show-current").strip() == "main"
 
 
 def test_promote_refuses_an_image_not_pinned_by_digest(repo: Path, run, repo_state) -> None:
@@ -36,9 +41,11 @@ def test_promote_refuses_an_image_not_pinned_by_digest(repo: Path, run, repo_sta
     assert repo_state(repo) == before
 
 
-def test_promote_refuses_when_target_already_runs_it(repo: Path, run, repo_state) -> None:
+def test_promote_refuses_when_target_already_runs_it(repo: Path, run, repo_state, merge) -> None:
     assert run("bump", "dev", f"{IMAGE}@{DIGEST_B}")[0] == 0
+    merge(repo, "bump/dev/guestbook-bbbbbbbbbbbb")
     assert run("promote", "dev", "prod")[0] == 0
+    merge(repo, "promote/prod/guestbook-bbbbbbbbbbbb")
     before = repo_state(repo)
     code, _, err = run("promote", "dev", "prod")
     assert code == 1

@@ -178,9 +178,29 @@ def test_sarif_without_findings_is_valid_too(files: Path, capsys, sarif_schema) 
 
 
 def test_output_to_a_file(files: Path, capsys) -> None:
-    code, out, _ = gitops(capsys, "--format", "sarif", "--output", "out/v.sarif", ".")
+    (files / "out").mkdir()
+    code, out, err = gitops(capsys, "--format", "sarif", "--output", "out/v.sarif", ".")
     assert (code, out) == (1, "")
+    assert "validate: wrote out/v.sarif" in err
     assert json.loads((files / "out/v.sarif").read_text())["version"] == "2.1.0"
+
+
+@pytest.mark.parametrize(
+    ("output", "message"),
+    [
+        ("out", "error: --output out is a folder; give a file in it, e.g. out/validate.sarif"),
+        ("missing/dir/v.sarif", "error: --output missing/dir/v.sarif: the folder missing/dir does"),
+    ],
+)
+def test_an_output_that_cannot_be_written_is_refused_before_any_work(
+    files: Path, capsys, output: str, message: str
+) -> None:
+    (files / "out").mkdir()
+    code, out, err = gitops(capsys, "--format", "sarif", "--output", output, ".")
+    assert (code, out) == (2, "")
+    assert err.startswith(message)
+    assert len(err.strip().splitlines()) == 1
+    assert not (files / "missing").exists()
 
 
 def test_list_rules(capsys) -> None:

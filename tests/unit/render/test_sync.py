@@ -60,7 +60,9 @@ def test_a_complete_render_removes_environments_that_no_longer_exist(tmp_path: P
     assert changes(layout, partial) == []
     complete = Rendered({"dev": {"app/a.yaml": b"a"}}, complete=True)
     assert [c.status for c in changes(layout, complete)] == ["removed"]
-    write(layout, complete)
+    assert write(layout, complete) == []  # removing an environment needs prune
+    assert (tmp_path / "clusters" / "qa" / "app" / "b.yaml").exists()
+    assert [c.orphaned for c in write(layout, complete, prune=True)] == [True]
     assert not (tmp_path / "clusters" / "qa").exists()
     assert (tmp_path / "clusters" / "README").exists()  # only environment folders are render's
 

@@ -26,9 +26,12 @@ def test_a_new_environment_is_a_folder(repo_copy: Layout) -> None:
     assert load_environment(repo_copy, "staging").name == "staging"
 
 
-def test_a_folder_without_facts_is_not_an_environment(repo_copy: Layout) -> None:
+def test_an_overlay_folder_without_facts_is_a_configuration_error(repo_copy: Layout) -> None:
+    """Every overlay folder is an environment: one without facts must not quietly stop being
+    rendered (render would then have deleted its clusters/ folder)."""
     (repo_copy.overlays_dir / "scratch").mkdir()
-    assert "scratch" not in environment_names(repo_copy)
+    with pytest.raises(ConfigError, match=r"apps/guestbook/overlays/scratch/ has no environment"):
+        environment_names(repo_copy)
 
 
 def test_unknown_environment_names_the_known_ones(repo_copy: Layout) -> None:
