@@ -86,10 +86,6 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _validate(args: argparse.Namespace) -> list[Finding]:
-    from gitops.validation.engine import validate_paths
-    from gitops.validation.model import Facts
-    from gitops.validation.repository import validate_repository
-
     given = [args.kubernetes_version, args.require_digests or None, args.namespace]
     if not args.paths:
         if any(v is not None for v in given) or args.custom_resource:
@@ -98,8 +94,12 @@ def _validate(args: argparse.Namespace) -> list[Finding]:
                 "to PATH mode; each environment declares its own in environment.yaml"
             )
         from gitops.repo.layout import Layout, find_root
+        from gitops.validation.repository import validate_repository
 
         return validate_repository(Layout(find_root()))
+    from gitops.validation.engine import validate_paths
+    from gitops.validation.model import Facts
+
     version = args.kubernetes_version or DEFAULT_KUBERNETES_VERSION
     if not _VERSION.match(version):
         raise UsageError(f"--kubernetes-version takes a version like 1.33, got {version!r}")
