@@ -1,0 +1,1 @@
+"""Sealing secret values offline for Bitnami Sealed Secrets, byte-compatible with `kubeseal`."""
