@@ -79,6 +79,12 @@ def rollback(session: nox.Session) -> None:
 
 
 @nox.session(python=PYTHON, default=False)
+def seal(session: nox.Session) -> None:
+    """`-- ENV SECRET KEY` (value on stdin, or --generate KIND): seal it offline, re-render."""
+    _gitops(session, "seal")
+
+
+@nox.session(python=PYTHON, default=False)
 def image(session: nox.Session) -> None:
     """Build services/guestbook with podman and smoke-test it against real PostgreSQL and Redis."""
     _gitops(session, "image")

@@ -19,7 +19,6 @@ from typing import Any
 import pytest
 
 from gitops import validation
-from gitops.repo.environments import SecretSource
 from gitops.repo.layout import Layout
 from gitops.validation.dispatch import run_rules as dispatch_rules
 from gitops.validation.loader import load_text
@@ -129,20 +128,17 @@ def load_manifests() -> Callable[..., list[Manifest]]:
 @pytest.fixture
 def rule_facts() -> Callable[..., Facts]:
     """rule_facts(**overrides): the facts the rule tests assume (Kubernetes 1.34, digests
-    required, namespace guestbook, a secrets statement for the guestbook's two Secrets)."""
+    required, namespace guestbook, a complete set: every referenced Secret must be provided in
+    it)."""
 
     def make(**overrides: Any) -> Facts:
-        secrets = {
-            "guestbook-postgres": SecretSource("guestbook-postgres", "manual", ("password",)),
-            "guestbook-django": SecretSource("guestbook-django", "manual", ("secret-key",)),
-        }
         values: dict[str, Any] = {
             "kubernetes_version": "1.34",
             "require_digest": True,
             "namespace": "guestbook",
             "environment": "test",
             "required_kinds": ("HorizontalPodAutoscaler", "PodDisruptionBudget"),
-            "secrets": secrets,
+            "complete": True,
         }
         values.update(overrides)
         return Facts(**values)

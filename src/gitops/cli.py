@@ -25,6 +25,7 @@ COMMANDS: dict[str, str] = {
     "bump": "point an environment at a new image, on a branch, through a commit",
     "promote": "give an environment exactly the image another one runs",
     "rollback": "revert the last image change of an environment, on a branch",
+    "seal": "seal a value into an environment's Secret, offline, and re-render",
     "image": "build the guestbook image with podman and smoke-test it",
 }
 

@@ -6,16 +6,19 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import kubernetes_validate
 import pytest
 import yaml
 
 from gitops.render import sync
+from gitops.render.controllers import CONTROLLERS
 from gitops.render.objects import file_name
 from gitops.render.state import render_all
-from gitops.repo.environments import Environment, environment_names, load_environment
+from gitops.repo.environments import AppFacts, Environment, environment_names, load_environment
 from gitops.repo.layers import load_layers
 from gitops.repo.layout import Layout
+from gitops.validation.crds import crd_schema
 from gitops.validation.model import Facts
 
 REPO = Path(__file__).resolve().parents[2]  # at import: the environments parametrize the tests
@@ -27,6 +30,10 @@ LONG_RUNNING = {"Deployment", "StatefulSet", "DaemonSet"}
 
 def _env(name: str) -> Environment:
     return load_environment(LAYOUT, name)
+
+
+def _guestbook(env: str) -> AppFacts:
+    return _env(env).apps["guestbook"]
 
 
 def _containers(spec: dict[str, Any]) -> list[dict[str, Any]]:
@@ -49,48 +56,95 @@ def test_the_committed_clusters_are_a_fresh_render() -> None:
 
 
 @pytest.mark.parametrize("env", ENVS)
-def test_one_object_per_file_named_after_it_in_its_layer(env: str) -> None:
+def test_one_object_per_file_named_after_it_in_its_layer(env: str, load_cluster) -> None:
+    """`<layer>/<kind>-<name>.yaml`, the layer the app's entry in apps/layers.yaml gives the
+    object; `<layer>/<controller>/...` for a layer rendered per controller."""
     layers = load_layers(LAYOUT.layers_file, "layers.yaml")
+    folders = {
+        f"{layer}/{controller}" if layer in layers.per_controller else layer
+        for layer in layers.order
+        for controller in CONTROLLERS
+    }
+    allowed = folders | set(layers.per_controller)
+    cluster = load_cluster(env)
     for path in sorted(LAYOUT.cluster_dir(env).rglob("*")):
-        if path.is_dir():
-            assert path.name in layers.names, f"{path}: not a layer folder"
-            continue
-        text = path.read_text(encoding="utf-8")
-        docs = [d for d in yaml.safe_load_all(text) if d is not None]
-        assert len(docs) == 1, path
         relative = path.relative_to(LAYOUT.cluster_dir(env)).as_posix()
-        assert relative == f"{layers.layer_of(docs[0])}/{file_name(docs[0])}"
+        if path.is_dir():
+            assert relative in allowed, f"{path}: not a layer folder"
+            continue
+        docs = [d for d in yaml.safe_load_all(path.read_text(encoding="utf-8")) if d is not None]
+        assert len(docs) == 1, path
+        layer = layers.of_app(cluster.apps[relative]).layer_of(docs[0])
+        folder = relative.rpartition("/")[0]
+        if layer in layers.per_controller:
+            assert folder in {f"{layer}/{controller}" for controller in CONTROLLERS}, relative
+        else:
+            assert folder == layer, relative
+        assert relative == f"{folder}/{file_name(docs[0])}"
 
 
 @pytest.mark.parametrize("env", ENVS)
-def test_the_ingress_host_is_the_one_in_the_facts(env: str, load_cluster) -> None:
-    """environment.yaml is the single truth for the host; the overlay repeats it for kustomize."""
-    facts = _env(env)
+def test_the_public_host_is_the_one_in_the_facts(env: str, load_cluster) -> None:
+    """environment.yaml is the single truth for the host: the HTTPRoutes' hostnames, the
+    hostname of the Gateway listener they attach to, and the web pods' allowed hosts and CSRF
+    origins are that host (the overlays repeat it for kustomize)."""
+    host = _guestbook(env).host
     objects = load_cluster(env)
-    for ingress in objects.by_kind("Ingress"):
-        assert {r["host"] for r in ingress["spec"]["rules"]} == {facts.host}
-        assert {h for tls in ingress["spec"]["tls"] for h in tls["hosts"]} == {facts.host}
+    routes = objects.of_app("guestbook").by_kind("HTTPRoute")
+    assert routes, "no HTTPRoute"
+    gateways = {
+        (g["metadata"]["namespace"], g["metadata"]["name"]): g for g in objects.by_kind("Gateway")
+    }
+    for route in routes:
+        assert route["spec"]["hostnames"] == [host], route["metadata"]["name"]
+        for parent in route["spec"]["parentRefs"]:
+            gateway = gateways[(parent["namespace"], parent["name"])]
+            (listener,) = [
+                item
+                for item in gateway["spec"]["listeners"]
+                if item["name"] == parent["sectionName"]
+            ]
+            assert listener.get("hostname", host) == host, listener["name"]
+    https = [
+        item
+        for gateway in gateways.values()
+        for item in gateway["spec"]["listeners"]
+        if item["protocol"] == "HTTPS"
+    ]
+    assert [item["hostname"] for item in https] == [host]
     web_settings = next(
         c
         for c in objects.by_kind("ConfigMap")
         if c["metadata"]["name"].startswith("guestbook-web-")
     )
-    assert web_settings["data"]["ALLOWED_HOSTS"] == facts.host
-    assert web_settings["data"]["CSRF_TRUSTED_ORIGINS"] == f"https://{facts.host}"
+    assert web_settings["data"]["ALLOWED_HOSTS"] == host
+    assert web_settings["data"]["CSRF_TRUSTED_ORIGINS"] == f"https://{host}"
 
 
 @pytest.mark.parametrize("env", ENVS)
-def test_everything_is_in_the_facts_namespace_which_enforces_restricted(
+def test_the_guestbook_is_in_the_facts_namespace_which_enforces_restricted(
     env: str, load_cluster
 ) -> None:
-    facts = _env(env)
-    objects = load_cluster(env)
-    (namespace,) = objects.by_kind("Namespace")
-    assert namespace["metadata"]["name"] == facts.namespace
-    assert namespace["metadata"]["labels"]["pod-security.kubernetes.io/enforce"] == "restricted"
+    namespace = _guestbook(env).namespace
+    objects = load_cluster(env).of_app("guestbook")
+    (created,) = objects.by_kind("Namespace")
+    assert created["metadata"]["name"] == namespace
+    assert created["metadata"]["labels"]["pod-security.kubernetes.io/enforce"] == "restricted"
     for obj in objects.values():
         if obj["kind"] != "Namespace":
-            assert obj["metadata"]["namespace"] == facts.namespace, obj["metadata"]["name"]
+            assert obj["metadata"]["namespace"] == namespace, obj["metadata"]["name"]
+
+
+@pytest.mark.parametrize("env", ENVS)
+def test_every_namespace_enforces_a_pod_security_level(env: str, load_cluster) -> None:
+    """The infrastructure's namespaces too: restricted, or baseline where Envoy's proxies run
+    (warning about restricted)."""
+    for namespace in load_cluster(env).by_kind("Namespace"):
+        labels = namespace["metadata"]["labels"]
+        level = labels["pod-security.kubernetes.io/enforce"]
+        assert level in {"restricted", "baseline"}, namespace["metadata"]["name"]
+        if level != "restricted":
+            assert labels["pod-security.kubernetes.io/warn"] == "restricted"
 
 
 def test_no_secret_material_anywhere_in_the_repository() -> None:
@@ -103,37 +157,49 @@ def test_no_secret_material_anywhere_in_the_repository() -> None:
 
 
 def test_no_kustomization_file_where_controllers_apply_plain_manifests() -> None:
-    for folder in ("clusters", "bootstrap"):
-        found = [p for p in (REPO / folder).rglob("*") if p.name in KUSTOMIZATION_FILES]
-        assert found == [], f"a {found[0].name} makes the controller run kustomize there"
+    """clusters/ and the entry points the controllers (and `kubectl apply -f`) read; only
+    bootstrap/argocd/install/ is a kustomization, applied by hand with `kubectl apply -k`."""
+    folders = [REPO / "clusters", REPO / "bootstrap" / "flux"]
+    folders += [REPO / "bootstrap" / "argocd" / env for env in ENVS]
+    for folder in folders:
+        found = [p for p in folder.rglob("*") if p.name in KUSTOMIZATION_FILES]
+        assert found == [], f"{found[0]} makes the controller run kustomize there"
 
 
 @pytest.mark.parametrize("env", ENVS)
-def test_every_built_in_object_passes_strict_schema_validation(env: str, load_cluster) -> None:
-    """kubernetes-validate --strict for the Kubernetes version the facts declare."""
+def test_every_object_passes_strict_schema_validation(env: str, load_cluster) -> None:
+    """Built-in objects: kubernetes-validate --strict for the Kubernetes version the facts
+    declare; custom resources (Gateway API, cert-manager, Sealed Secrets, Flux, Argo CD): the
+    vendored CRD schema, where an unknown field is an error too."""
     version = _env(env).kubernetes_version
+    custom = 0
     for path, obj in load_cluster(env).items():
-        assert "." not in obj["apiVersion"].split("/")[0] or "k8s.io" in obj["apiVersion"], path
-        kubernetes_validate.validate(obj, f"{version}.0", strict=True)
+        schema = crd_schema(obj["apiVersion"], obj["kind"])
+        if schema is None:
+            group = obj["apiVersion"].rpartition("/")[0]
+            assert "." not in group or group.endswith(".k8s.io"), f"{path}: no schema"
+            kubernetes_validate.validate(obj, f"{version}.0", strict=True)
+        else:
+            custom += 1
+            errors = sorted(jsonschema.Draft7Validator(schema).iter_errors(obj), key=str)
+            assert [f"{'.'.join(map(str, e.path))}: {e.message}" for e in errors] == [], path
+    assert custom, "no custom resource checked"
 
 
 @pytest.mark.parametrize("env", ENVS)
-def test_the_projects_rules_find_no_error(env: str, load_manifests, run_rules) -> None:
-    facts = _env(env)
+@pytest.mark.parametrize("controller", CONTROLLERS)
+def test_the_projects_rules_find_no_error(
+    env: str, controller: str, load_cluster, load_manifests, run_rules
+) -> None:
+    """Each controller's cluster on its own, against the environment's facts (every Secret must
+    be provided in it)."""
     manifests = []
-    for path in sorted(LAYOUT.cluster_dir(env).rglob("*.yaml")):
+    for path in sorted(load_cluster(env).view(controller)):
+        file = LAYOUT.cluster_dir(env) / path
         manifests += load_manifests(
-            path.read_text(encoding="utf-8"), path.relative_to(REPO).as_posix()
+            file.read_text(encoding="utf-8"), file.relative_to(REPO).as_posix()
         )
-    the_facts = Facts(
-        kubernetes_version=facts.kubernetes_version,
-        require_digest=facts.image.require_digest,
-        namespace=facts.namespace,
-        environment=env,
-        required_kinds=facts.required_kinds,
-        secrets=facts.secrets,
-    )
-    findings = run_rules(manifests, the_facts)
+    findings = run_rules(manifests, Facts.from_environment(_env(env)))
     assert [f for f in findings if f.severity == "error"] == []
 
 
@@ -251,7 +317,9 @@ def _selects(selector: dict[str, Any], labels: dict[str, str]) -> bool:
 @pytest.mark.parametrize("env", ENVS)
 def test_data_services_use_exact_versions_pinned_by_digest(env: str, load_cluster) -> None:
     images = {c["image"] for _, spec in load_cluster(env).workloads() for c in _containers(spec)}
-    third_party = {i for i in images if not i.startswith(_env(env).image.repository)}
+    image = _guestbook(env).image
+    assert image is not None
+    third_party = {i for i in images if not i.startswith(image.repository)}
     assert {i.split("@")[0].rsplit(":", 1)[0] for i in third_party} == {
         "docker.io/library/postgres",
         "docker.io/library/redis",
@@ -357,13 +425,26 @@ def test_only_what_must_talk_talks(env: str, load_cluster) -> None:
     assert all("namespaceSelector" in peer for rule in web_in for peer in rule["from"])
 
 
-def test_bootstrap_readme_shows_every_secret_create_command() -> None:
+def test_the_bootstrap_readme_shows_how_every_secret_is_provided(load_cluster) -> None:
+    """No Secret is created by hand: the runbook seals each sealed Secret's keys (`nox -s seal`)
+    and gives the controller its root key, in the namespace its chart is installed in."""
     readme = (REPO / "bootstrap" / "README.md").read_text(encoding="utf-8")
     for env in ENVS:
-        for secret in _env(env).secrets.values():
-            assert secret.create in readme, f"{env}: {secret.name}"
+        for sealed in load_cluster(env).by_kind("SealedSecret"):
+            for key in sealed["spec"]["encryptedData"]:
+                command = f"nox -s seal -- dev {sealed['metadata']['name']} {key}"
+                assert command in readme, f"{env}: {command}"
+        (release,) = [
+            r
+            for r in load_cluster(env).by_kind("HelmRelease")
+            if (r["spec"].get("chart") or {}).get("spec", {}).get("chart") == "sealed-secrets"
+        ]
+        namespace = release["spec"]["targetNamespace"]
+        assert f"kubectl -n {namespace} create secret tls" in readme
+        assert f"kubectl -n {namespace} label secret" in readme
+        assert "sealedsecrets.bitnami.com/sealed-secrets-key=active" in readme
 
 
 def test_facts_files_are_where_the_layout_says() -> None:
     for env in ENVS:
-        assert _env(env).facts_file == Path(LAYOUT.overlay_dir(env) / "environment.yaml")
+        assert _env(env).facts_file == REPO / "apps" / "environments" / env / "environment.yaml"

@@ -1,8 +1,12 @@
-"""dev and prod differ exactly where their overlays say, and nowhere else.
+"""dev and prod differ exactly where their overlays say, and nowhere else, for every app.
 
-The expected differences are read from the overlays themselves (namespace, images entry, public
-host, JSON patches, components), not written down here: an overlay statement that has no effect in
-the rendered state, or a difference that no overlay statement explains, fails the test.
+The expected differences are read from the overlays themselves (namespace, images entry, the
+values that components copy from a local ConfigMap of the overlay: the public host, the
+infrastructure's facts; JSON patches, components, the overlay's own resources such as its sealed
+Secrets), not written down here: an overlay statement that has no effect in the rendered state,
+or a difference that no overlay statement explains, fails the test. The Argo CD copies of the
+controllers are derived from the Flux ones (tests/repository/test_infrastructure.py), so the
+Flux view is compared.
 """
 
 from __future__ import annotations
@@ -11,9 +15,13 @@ import re
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 
+from gitops.repo.layout import Layout
+
 ENVS = ("dev", "prod")
+APPS = Layout(Path(__file__).resolve().parents[2]).app_names()  # at import: parametrize
 Key = tuple[str, str]  # (kind, name) of an object, the name without a generated hash suffix
 Path_ = tuple[Any, ...]
 
@@ -41,20 +49,38 @@ class Overlay:
         self.components = [(self.dir / c).resolve() for c in self.data.get("components", [])]
 
     @property
-    def namespace(self) -> str:
-        return self.data["namespace"]
+    def namespace(self) -> str | None:
+        return self.data.get("namespace")
 
     def images(self) -> list[dict[str, Any]]:
         return self.data.get("images", [])
 
-    def host(self) -> str:
-        for resource in self.data["resources"]:
-            path = self.dir / resource
-            if path.is_file():
-                for doc in _docs(path):
-                    if doc["metadata"]["name"] == "guestbook-public-host":
-                        return doc["data"]["host"]
-        raise AssertionError(f"{self.dir}: no guestbook-public-host ConfigMap")
+    def own_documents(self) -> list[dict[str, Any]]:
+        """The documents of the files the overlay lists itself (not a base or a folder)."""
+        return [
+            doc
+            for resource in self.data.get("resources", [])
+            if (self.dir / resource).is_file()
+            for doc in _docs(self.dir / resource)
+        ]
+
+    def local_config(self, name: str) -> dict[str, str]:
+        """The data of the local-config ConfigMap `name` the overlay gives its components."""
+        for doc in self.own_documents():
+            annotations = doc["metadata"].get("annotations", {})
+            if doc["metadata"]["name"] == name and "config.kubernetes.io/local-config" in (
+                annotations
+            ):
+                return doc["data"]
+        raise AssertionError(f"{self.dir}: no local-config ConfigMap {name}")
+
+    def own_objects(self) -> set[Key]:
+        """What the overlay's own files add to the rendered state (local config excluded)."""
+        return {
+            (doc["kind"], doc["metadata"]["name"])
+            for doc in self.own_documents()
+            if "config.kubernetes.io/local-config" not in doc["metadata"].get("annotations", {})
+        }
 
     def patches(self, component: Path | None = None) -> dict[tuple[Key, Path_], Any]:
         """{((kind, name), path): value} of the JSON patches of the overlay or a component."""
@@ -94,15 +120,51 @@ def _normalise(value: Any, hashed: re.Pattern[str]) -> Any:
     return value
 
 
-def _objects(cluster: dict[str, dict[str, Any]], apps: Path) -> dict[Key, dict[str, Any]]:
-    names = "|".join(re.escape(n) for n in _generated_names(apps))
+def _objects(
+    cluster: dict[str, dict[str, Any]], apps: Path, renamed: set[str]
+) -> dict[Key, dict[str, Any]]:
+    """The objects by (kind, name): generated names without their hash, and the name of a kind
+    in `renamed` (the overlays set it) as "<name>"."""
+    names = "|".join(re.escape(n) for n in _generated_names(apps)) or "(?!)"
     hashed = re.compile(rf"^({names})-[a-z0-9]{{10}}$")
     result = {}
     for raw in cluster.values():
         obj = _normalise(raw, hashed)
-        name = "<namespace>" if obj["kind"] == "Namespace" else obj["metadata"]["name"]
-        result[(obj["kind"], name)] = obj
+        name = "<name>" if obj["kind"] in renamed else obj["metadata"]["name"]
+        key = (obj["kind"], name)
+        assert key not in result, f"two objects {key}"
+        result[key] = obj
     return result
+
+
+def _renamed_kinds(dev: Overlay, prod: Overlay) -> set[str]:
+    """Kinds whose name the overlays set: the Namespace (`namespace:`), and the targets of a
+    replacement into metadata.name."""
+    kinds = {"Namespace"} if dev.namespace or prod.namespace else set()
+    for component in set(dev.components) & set(prod.components):
+        for replacement in _yaml(component / "kustomization.yaml").get("replacements", []):
+            for target in replacement["targets"]:
+                if "metadata.name" in target["fieldPaths"]:
+                    kinds.add(target["select"]["kind"])
+    return kinds
+
+
+def _field_path(obj: Any, text: str) -> Path_:
+    """A kustomize fieldPath (`spec.listeners.[name=http].hostname`,
+    `metadata.annotations.[a.b/c]`, `spec.hostnames.0`) as a path of keys and indexes in `obj`."""
+    path: list[Any] = []
+    for part in re.findall(r"\[[^\]]*\]|[^.\[\]]+", text):
+        if part.startswith("[") and "=" in part and isinstance(obj, list):
+            field, value = part[1:-1].split("=", 1)
+            index = next(i for i, item in enumerate(obj) if item.get(field) == value)
+            path.append(index)
+            obj = obj[index]
+        else:
+            key: Any = part.strip("[]")
+            key = int(key) if isinstance(obj, list) else key
+            path.append(key)
+            obj = obj[key] if isinstance(obj, list) or key in obj else {}
+    return tuple(path)
 
 
 def _leaves(value: Any, prefix: Path_ = ()) -> dict[Path_, Any]:
@@ -138,7 +200,8 @@ def _expectations(
     statements = [
         *_namespaces(dev, prod, common),
         *_images(dev, prod, common),
-        *_hosts(dev, prod),
+        *_replacements(dev, prod, common),
+        *_own_resources(dev, prod),
         *_patches(dev, prod),
         *_components(dev, prod),
     ]
@@ -154,7 +217,9 @@ def _namespaces(
     dev: Overlay, prod: Overlay, common: dict[Key, tuple[dict, dict]]
 ) -> list[Statement]:
     """`namespace:` sets every namespaced object's namespace, and names the Namespace."""
-    found = []
+    found: list[Statement] = []
+    if not (dev.namespace or prod.namespace):
+        return found
     for key, (obj, _) in common.items():
         namespaced = "namespace" in obj["metadata"]
         if namespaced or key[0] == "Namespace":
@@ -173,19 +238,31 @@ def _images(dev: Overlay, prod: Overlay, common: dict[Key, tuple[dict, dict]]) -
     ]
 
 
-def _hosts(dev: Overlay, prod: Overlay) -> list[Statement]:
-    """The public-host component copies the overlay's host into the fields it targets."""
-    host_component = dev.apps / "components" / "public-host"
-    return [
-        (
-            (target["select"]["kind"], target["select"]["name"]),
-            _pointer(field_path),
-            dev.host() != prod.host(),
-        )
-        for replacement in _yaml(host_component / "kustomization.yaml")["replacements"]
-        for target in replacement["targets"]
-        for field_path in target["fieldPaths"]
-    ]
+def _replacements(
+    dev: Overlay, prod: Overlay, common: dict[Key, tuple[dict, dict]]
+) -> list[Statement]:
+    """A component's replacements copy a value of the overlay's local ConfigMap (the public
+    host, the infrastructure's facts) into the fields they target: a difference shows there
+    where the two overlays' values differ."""
+    found: list[Statement] = []
+    for component in set(dev.components) & set(prod.components):
+        for replacement in _yaml(component / "kustomization.yaml").get("replacements", []):
+            source = replacement["source"]
+            assert source["kind"] == "ConfigMap" and source["fieldPath"].startswith("data.")
+            field = source["fieldPath"].removeprefix("data.")
+            differs = (
+                dev.local_config(source["name"])[field] != prod.local_config(source["name"])[field]
+            )
+            for target in replacement["targets"]:
+                select = target["select"]
+                found += [
+                    (key, _field_path(obj, field_path), differs)
+                    for key, (obj, _) in common.items()
+                    if key[0] == select["kind"]
+                    and select.get("name", obj["metadata"]["name"]) == obj["metadata"]["name"]
+                    for field_path in target["fieldPaths"]
+                ]
+    return found
 
 
 def _patches(dev: Overlay, prod: Overlay) -> list[Statement]:
@@ -195,6 +272,12 @@ def _patches(dev: Overlay, prod: Overlay) -> list[Statement]:
         (key, path, dev_patches.get((key, path)) != prod_patches.get((key, path)))
         for key, path in dev_patches.keys() | prod_patches.keys()
     ]
+
+
+def _own_resources(dev: Overlay, prod: Overlay) -> list[Statement]:
+    """Objects that each overlay states in a file of its own (its sealed Secrets): wholly
+    explained, each environment's its own."""
+    return [(key, (), False) for key in dev.own_objects() | prod.own_objects()]
 
 
 def _components(dev: Overlay, prod: Overlay) -> list[Statement]:
@@ -211,17 +294,41 @@ def _components(dev: Overlay, prod: Overlay) -> list[Statement]:
     return found
 
 
-def test_dev_and_prod_differ_exactly_where_the_overlays_say(repo_root: Path, load_cluster) -> None:
-    apps = repo_root / "apps" / "guestbook"
+FLOORS = {
+    # the issue's list: each of these must be among the differences found
+    "guestbook": {
+        ("Deployment", "guestbook-web"),  # replicas (HPA in prod), resources, image
+        ("HTTPRoute", "guestbook-web"),  # host
+        ("StatefulSet", "guestbook-postgres"),  # volume size, namespace
+        ("Namespace", "<name>"),
+    },
+    "infrastructure": {
+        ("ClusterIssuer", "<name>"),  # name, ACME directory
+        ("Gateway", "public"),  # issuer, host, the guestbook's namespace
+        ("HelmRelease", "metrics-server"),  # dev's kind kubelets
+    },
+}
+
+
+@pytest.mark.parametrize("app", APPS)
+def test_dev_and_prod_differ_exactly_where_the_overlays_say(
+    app: str, repo_root: Path, load_cluster
+) -> None:
+    apps = repo_root / "apps" / app
     dev, prod = Overlay(apps, "dev"), Overlay(apps, "prod")
-    objects = {env: _objects(load_cluster(env), apps) for env in ENVS}
+    renamed = _renamed_kinds(dev, prod)
+    objects = {
+        env: _objects(load_cluster(env).view("flux").of_app(app), apps, renamed) for env in ENVS
+    }
     only_prod = objects["prod"].keys() - objects["dev"].keys()
     only_dev = objects["dev"].keys() - objects["prod"].keys()
     expected_prod = set().union(
-        *(_component_objects(c) for c in set(prod.components) - set(dev.components))
+        *(_component_objects(c) for c in set(prod.components) - set(dev.components)),
+        prod.own_objects() - dev.own_objects(),
     )
     expected_dev = set().union(
-        *(_component_objects(c) for c in set(dev.components) - set(prod.components))
+        *(_component_objects(c) for c in set(dev.components) - set(prod.components)),
+        dev.own_objects() - prod.own_objects(),
     )
     assert (only_dev, only_prod) == (expected_dev, expected_prod)
 
@@ -244,12 +351,7 @@ def test_dev_and_prod_differ_exactly_where_the_overlays_say(repo_root: Path, loa
                 missing.append(f"{key}: {prefix}")
     assert unexplained == [], "differences no overlay states"
     assert missing == [], "overlay statements without effect"
-    # the issue's list, as a floor: each of these must be among the differences found
-    assert {k for k, paths in required.items() if paths} >= {
-        ("Deployment", "guestbook-web"),  # replicas (HPA in prod), resources, image
-        ("Ingress", "guestbook-web"),  # host
-        ("StatefulSet", "guestbook-postgres"),  # volume size, namespace
-        ("Namespace", "<namespace>"),
-    }
-    assert ("HorizontalPodAutoscaler", "guestbook-web") in only_prod
-    assert ("Deployment", "guestbook-redis-replica") in only_prod
+    assert {k for k, paths in required.items() if paths} >= FLOORS[app]
+    if app == "guestbook":
+        assert ("HorizontalPodAutoscaler", "guestbook-web") in only_prod
+        assert ("Deployment", "guestbook-redis-replica") in only_prod

@@ -23,6 +23,13 @@ def add_publish_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def add_app_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--app",
+        help="the app to change, when several apps pin an image in the environment",
+    )
+
+
 def progress(line: str) -> None:
     """Progress and notes go to stderr; stdout carries the result only."""
     print(line, file=sys.stderr)

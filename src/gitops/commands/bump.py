@@ -17,13 +17,14 @@ from __future__ import annotations
 
 import argparse
 
-from gitops.commands._delivery import add_publish_arguments, progress, report
+from gitops.commands._delivery import add_app_argument, add_publish_arguments, progress, report
 from gitops.repo.layout import Layout, find_root
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("env", metavar="ENV", help="environment, e.g. dev")
     parser.add_argument("image", metavar="IMAGE", help="image reference, pinned by tag or digest")
+    add_app_argument(parser)
     add_publish_arguments(parser)
 
 
@@ -34,6 +35,7 @@ def run(args: argparse.Namespace) -> int:
         Layout(find_root()),
         args.env,
         args.image,
+        app=args.app,
         push=args.push,
         open_pr=args.open_pr,
         validate=args.validate,

@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import argparse
 
-from gitops.commands._delivery import add_publish_arguments, report
+from gitops.commands._delivery import add_app_argument, add_publish_arguments, report
 from gitops.repo.layout import Layout, find_root
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("source", metavar="SOURCE", help="environment to copy from, e.g. dev")
     parser.add_argument("target", metavar="TARGET", help="environment to change, e.g. prod")
+    add_app_argument(parser)
     add_publish_arguments(parser)
 
 
@@ -31,6 +32,7 @@ def run(args: argparse.Namespace) -> int:
         Layout(find_root()),
         args.source,
         args.target,
+        app=args.app,
         push=args.push,
         open_pr=args.open_pr,
         validate=args.validate,

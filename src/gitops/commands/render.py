@@ -61,11 +61,11 @@ def run(args: argparse.Namespace) -> int:
     gone = sync.orphans(layout, rendered)
     if gone and not (args.prune or args.check):
         folders = ", ".join(f"clusters/{env}/" for env in gone)
-        overlays = layout.relative(layout.overlays_dir).as_posix()
+        environments = layout.relative(layout.environments_dir).as_posix()
         raise ConfigError(
-            f"{folders} belong(s) to no environment (no {overlays}/<env>/); nothing was written. "
-            "To remove the environment from the cluster state, run `nox -s render -- --prune`; "
-            "to keep it, restore its overlay folder"
+            f"{folders} belong(s) to no environment (no {environments}/<env>/); nothing was "
+            "written. To remove the environment from the cluster state, run `nox -s render -- "
+            "--prune`; to keep it, restore its facts and overlays"
         )
     changes = (
         sync.changes(layout, rendered)

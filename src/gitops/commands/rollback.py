@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import argparse
 
-from gitops.commands._delivery import add_publish_arguments, progress, report
+from gitops.commands._delivery import add_app_argument, add_publish_arguments, progress, report
 from gitops.repo.layout import Layout, find_root
 
 
@@ -32,6 +32,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="IMAGE|COMMIT",
         help="roll back to this image, or to the image ENV ran at this commit",
     )
+    add_app_argument(parser)
     add_publish_arguments(parser)
 
 
@@ -42,6 +43,7 @@ def run(args: argparse.Namespace) -> int:
         Layout(find_root()),
         args.env,
         to=args.to,
+        app=args.app,
         push=args.push,
         open_pr=args.open_pr,
         validate=args.validate,

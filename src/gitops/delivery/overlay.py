@@ -25,9 +25,9 @@ from gitops.delivery.imageref import (
     from_kustomize_entry,
     to_kustomize_fields,
 )
+from gitops.delivery.target import Target
 from gitops.errors import ConfigError
 from gitops.repo.configyaml import load_config_yaml
-from gitops.repo.environments import Environment
 
 KUSTOMIZATION_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 
@@ -49,18 +49,18 @@ def kustomization_file(overlay_dir: Path) -> Path:
     raise ConfigError(f"{overlay_dir}: no kustomization.yaml in this overlay")
 
 
-def read_overlay_image(env: Environment, root: Path | None = None) -> OverlayImage:
-    """The reference env's overlay gives the image named by its facts (`image.name`)."""
-    path = kustomization_file(env.overlay_dir)
+def read_overlay_image(target: Target, root: Path | None = None) -> OverlayImage:
+    """The reference the target's overlay gives the image named by its facts (`image.name`)."""
+    path = kustomization_file(target.overlay_dir)
     shown = _shown(path, root)
     data = _load(path.read_text(encoding="utf-8"), shown)
-    entry = _find_entry(data, env, shown)
+    entry = _find_entry(data, target, shown)
     line = entry.lc.line + 1
     try:
         ref = from_kustomize_entry(entry)
     except ImageRefError as exc:
         raise ConfigError(
-            f"images entry {env.image.name!r}: {exc}", path=shown, line=line
+            f"images entry {target.image.name!r}: {exc}", path=shown, line=line
         ) from None
     return OverlayImage(file=path, line=line, ref=ref)
 
@@ -80,16 +80,16 @@ def read_entry_from_text(text: str, image_name: str) -> ImageRef | None:
     return None
 
 
-def edited_kustomization(env: Environment, ref: ImageRef, root: Path | None = None) -> bytes:
+def edited_kustomization(target: Target, ref: ImageRef, root: Path | None = None) -> bytes:
     """The overlay's kustomization with its image entry set to `ref`; the rest byte-identical."""
-    path = kustomization_file(env.overlay_dir)
+    path = kustomization_file(target.overlay_dir)
     shown = _shown(path, root)
     original = path.read_text(encoding="utf-8")
     lines = original.splitlines(keepends=True)
     data = _load(original, shown)
-    first, end = _entry_span(lines, _find_entry(data, env, shown).lc.line)
-    yaml = _faithful_yaml(data, lines[first:end], env, shown)
-    entry = _find_entry(data, env, shown)
+    first, end = _entry_span(lines, _find_entry(data, target, shown).lc.line)
+    yaml = _faithful_yaml(data, lines[first:end], target, shown)
+    entry = _find_entry(data, target, shown)
     for key, value in to_kustomize_fields(ref).items():
         if value is None:
             entry.pop(key, None)
@@ -97,10 +97,10 @@ def edited_kustomization(env: Environment, ref: ImageRef, root: Path | None = No
             entry[key] = _styled_like(entry.get(key), value)
     edited = _dump(yaml, data).splitlines(keepends=True)
     new_first, new_end = _entry_span(
-        edited, _find_entry(yaml.load("".join(edited)), env, shown).lc.line
+        edited, _find_entry(yaml.load("".join(edited)), target, shown).lc.line
     )
     result = "".join(lines[:first] + edited[new_first:new_end] + lines[end:])
-    if read_entry_from_text(result, env.image.name) != ref:  # pragma: no cover - a safety net
+    if read_entry_from_text(result, target.image.name) != ref:  # pragma: no cover - a safety net
         raise ConfigError("editing the image entry went wrong; edit it by hand", path=shown)
     return result.encode("utf-8")
 
@@ -136,18 +136,18 @@ def _entries(data: Any) -> list[CommentedMap]:
     return [e for e in images if isinstance(e, CommentedMap)]
 
 
-def _find_entry(data: Any, env: Environment, shown: Path) -> CommentedMap:
+def _find_entry(data: Any, target: Target, shown: Path) -> CommentedMap:
     for entry in _entries(data):
-        if entry.get("name") == env.image.name:
+        if entry.get("name") == target.image.name:
             return entry
     raise ConfigError(
-        f"no `images:` entry with name: {env.image.name} (the image.name of "
-        f"{env.facts_file.name}); add one with newName/newTag or digest",
+        f"no `images:` entry with name: {target.image.name} (the image.name of "
+        f"{target.facts_file.name}); add one with newName/newTag or digest",
         path=shown,
     )
 
 
-def _faithful_yaml(data: Any, entry_lines: list[str], env: Environment, shown: Path) -> YAML:
+def _faithful_yaml(data: Any, entry_lines: list[str], target: Target, shown: Path) -> YAML:
     """A round-trip YAML whose settings reproduce the entry's lines byte for byte (the rest of
     the file is never re-emitted, so its layout does not matter)."""
     for mapping, sequence, offset in product((2, 4), (2, 4), (0, 2)):
@@ -159,14 +159,14 @@ def _faithful_yaml(data: Any, entry_lines: list[str], env: Environment, shown: P
         yaml.indent(mapping=mapping, sequence=sequence, offset=offset)
         dumped = _dump(yaml, data).splitlines(keepends=True)
         try:
-            again = _find_entry(yaml.load("".join(dumped)), env, shown)
+            again = _find_entry(yaml.load("".join(dumped)), target, shown)
         except (YAMLError, ConfigError):
             continue
         first, end = _entry_span(dumped, again.lc.line)
         if dumped[first:end] == entry_lines:
             return yaml
     raise ConfigError(
-        f"cannot edit the images entry {env.image.name!r} without reformatting it (ruamel.yaml "
+        f"cannot edit the images entry {target.image.name!r} without reformatting it (ruamel.yaml "
         "does not reproduce it as is); write it as a block mapping indented by 2 spaces and retry",
         path=shown,
     )

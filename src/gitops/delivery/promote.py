@@ -4,13 +4,8 @@ from __future__ import annotations
 
 from gitops.delivery.branch import Outcome
 from gitops.delivery.overlay import read_overlay_image
-from gitops.delivery.update import (
-    ImageUpdate,
-    apply_update,
-    branch_suffix,
-    check_facts,
-    environment,
-)
+from gitops.delivery.target import find_target
+from gitops.delivery.update import ImageUpdate, apply_update, branch_suffix, check_facts
 from gitops.errors import Refused
 from gitops.repo.layout import Layout
 
@@ -20,6 +15,7 @@ def promote(
     source_name: str,
     target_name: str,
     *,
+    app: str | None = None,
     push: bool = False,
     open_pr: bool = False,
     validate: bool = True,
@@ -27,12 +23,12 @@ def promote(
     """Give `target_name` exactly the image `source_name` runs, by digest."""
     if source_name == target_name:
         raise Refused(f"promote {source_name} {target_name}: source and target are the same")
-    source = environment(layout, source_name)
-    target = environment(layout, target_name)
+    source = find_target(layout, source_name, app=app)
+    target = find_target(layout, target_name, app=source.app.name)
     running = read_overlay_image(source, layout.root)
     if not running.ref.digest:
         raise Refused(
-            f"{source_name} runs {running.ref}, which is not pinned by digest "
+            f"{source.name} runs {running.ref}, which is not pinned by digest "
             f"({layout.relative(running.file)}:{running.line}); promotion copies an image by "
             f"digest, so bump {source_name} to {running.ref.repository}@sha256:… first"
         )
@@ -40,13 +36,13 @@ def promote(
     current = read_overlay_image(target, layout.root).ref
     if current.same_image(running.ref):
         raise Refused(
-            f"{target_name} already runs {current} ({source_name} runs {running.ref}); "
+            f"{target.name} already runs {current} ({source.name} runs {running.ref}); "
             "nothing to promote"
         )
     update = ImageUpdate(target, current, running.ref)
     subject = (
-        f"promote({target_name}): {target.image.name} {current} → {running.ref} "
-        f"(from {source_name})"
+        f"promote({target.name}): {target.image.name} {current} → {running.ref} "
+        f"(from {source.name})"
     )
     branch = f"promote/{target_name}/{target.image.name}-{branch_suffix(running.ref)}"
     return apply_update(

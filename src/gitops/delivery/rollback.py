@@ -21,9 +21,9 @@ from gitops import Say
 from gitops.delivery.branch import Outcome
 from gitops.delivery.imageref import ImageRef, ImageRefError, parse_pinned_image_ref
 from gitops.delivery.overlay import kustomization_file, read_entry_from_text, read_overlay_image
-from gitops.delivery.update import ImageUpdate, apply_update, check_facts, environment
+from gitops.delivery.target import Target, find_target
+from gitops.delivery.update import ImageUpdate, apply_update, check_facts
 from gitops.errors import Refused, UsageError
-from gitops.repo.environments import Environment
 from gitops.repo.git import Commit, GitRepo
 from gitops.repo.layout import Layout
 
@@ -36,13 +36,13 @@ class Deployment:
     commit: Commit
 
 
-def image_history(layout: Layout, env: Environment) -> list[Deployment]:
-    """The images `env` ran, oldest first, with rollbacks taken off (see the module's doc)."""
+def image_history(layout: Layout, target: Target) -> list[Deployment]:
+    """The images the target ran, oldest first, with rollbacks taken off (see the module's doc)."""
     repo = GitRepo(layout.root)
-    overlay = str(layout.relative(kustomization_file(env.overlay_dir)))
+    overlay = str(layout.relative(kustomization_file(target.overlay_dir)))
     stack: list[Deployment] = []
     for commit in repo.first_parent_log(overlay):
-        image = _entry_at(repo, commit.sha, overlay, env)
+        image = _entry_at(repo, commit.sha, overlay, target)
         if image is None or (stack and image.same_image(stack[-1].image)):
             continue
         if len(stack) >= 2 and image.same_image(stack[-2].image):
@@ -52,11 +52,11 @@ def image_history(layout: Layout, env: Environment) -> list[Deployment]:
     return stack
 
 
-def _entry_at(repo: GitRepo, ref: str, path: str, env: Environment) -> ImageRef | None:
+def _entry_at(repo: GitRepo, ref: str, path: str, target: Target) -> ImageRef | None:
     content = repo.show_file(ref, path)
     if content is None:
         return None
-    return read_entry_from_text(content.decode("utf-8", errors="replace"), env.image.name)
+    return read_entry_from_text(content.decode("utf-8", errors="replace"), target.image.name)
 
 
 def rollback(
@@ -64,30 +64,31 @@ def rollback(
     env_name: str,
     *,
     to: str | None = None,
+    app: str | None = None,
     push: bool = False,
     open_pr: bool = False,
     validate: bool = True,
     say: Say = print,
 ) -> Outcome:
     """Move `env_name` to the image before its current one (or to `to`), on a new branch."""
-    env = environment(layout, env_name)
-    history = image_history(layout, env)
-    current = read_overlay_image(env, layout.root).ref
+    target = find_target(layout, env_name, app=app)
+    history = image_history(layout, target)
+    current = read_overlay_image(target, layout.root).ref
     if not history or not history[-1].image.same_image(current):
         raise Refused(
-            f"{env_name} runs {current}, which git's history of "
-            f"{layout.relative(kustomization_file(env.overlay_dir))} does not end with (an "
+            f"{target.name} runs {current}, which git's history of "
+            f"{layout.relative(kustomization_file(target.overlay_dir))} does not end with (an "
             "uncommitted edit?); commit it, or choose the image with --to"
         )
     undone = history[-1]
-    target = _explicit(layout, env, to) if to else _previous(env_name, history)
-    if target.same_image(current):
-        raise Refused(f"{env_name} already runs {current}; nothing to roll back")
-    check_facts(layout, env, target)
-    say(f"{env_name}: {current} → {target} (reverts {undone.commit.short})")
-    update = ImageUpdate(env, current, target, reverts=undone.commit.sha)
+    image = _explicit(layout, target, to) if to else _previous(target.name, history)
+    if image.same_image(current):
+        raise Refused(f"{target.name} already runs {current}; nothing to roll back")
+    check_facts(layout, target, image)
+    say(f"{target.name}: {current} → {image} (reverts {undone.commit.short})")
+    update = ImageUpdate(target, current, image, reverts=undone.commit.sha)
     subject = (
-        f"rollback({env_name}): {env.image.name} {current} → {target} "
+        f"rollback({target.name}): {target.image.name} {current} → {image} "
         f"(reverts {undone.commit.short})"
     )
     branch = f"rollback/{env_name}/{undone.commit.short}"
@@ -107,7 +108,7 @@ def _previous(env_name: str, history: list[Deployment]) -> ImageRef:
     return history[-2].image
 
 
-def _explicit(layout: Layout, env: Environment, to: str) -> ImageRef:
+def _explicit(layout: Layout, target: Target, to: str) -> ImageRef:
     """--to: an image reference, or a commit whose overlay names the image."""
     try:
         return parse_pinned_image_ref(to)
@@ -117,10 +118,10 @@ def _explicit(layout: Layout, env: Environment, to: str) -> ImageRef:
             raise UsageError(
                 f"--to {to!r} is neither an image reference ({not_an_image}) nor a commit"
             ) from None
-        overlay = str(layout.relative(kustomization_file(env.overlay_dir)))
-        image = _entry_at(repo, repo.resolve(to), overlay, env)
+        overlay = str(layout.relative(kustomization_file(target.overlay_dir)))
+        image = _entry_at(repo, repo.resolve(to), overlay, target)
         if image is None:
             raise UsageError(
-                f"--to {to!r}: {overlay} names no {env.image.name} image at that commit"
+                f"--to {to!r}: {overlay} names no {target.image.name} image at that commit"
             ) from None
         return image

@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from gitops.delivery.branch import BranchChange, Outcome
 from gitops.delivery.imageref import ImageRef
 from gitops.delivery.overlay import edited_kustomization, kustomization_file
+from gitops.delivery.target import Target, find_target
 from gitops.errors import Refused
 from gitops.render import sync
-from gitops.render.state import Rendered, render_all, require_known
-from gitops.repo.environments import Environment, environment_names, load_environment
+from gitops.render.state import Rendered, render_all
 from gitops.repo.git import GitRepo
 from gitops.repo.layout import Layout
 from gitops.system.files import atomic_write
@@ -23,33 +23,28 @@ from gitops.system.files import atomic_write
 
 @dataclass(frozen=True)
 class ImageUpdate:
-    """Environment `env` moves from image `old` to image `new` (undoing commit `reverts`)."""
+    """`target` moves from image `old` to image `new` (undoing commit `reverts`)."""
 
-    env: Environment
+    target: Target
     old: ImageRef
     new: ImageRef
     reverts: str = ""
 
 
-def environment(layout: Layout, name: str) -> Environment:
-    """The facts of environment `name`; a UsageError (exit 2) naming the known ones if none."""
-    require_known([name], environment_names(layout))
-    return load_environment(layout, name)
-
-
-def check_facts(layout: Layout, env: Environment, ref: ImageRef) -> None:
-    """Refuse `ref` where env's facts forbid it: no digest where one is required, or another
-    repository than the one env takes images from."""
-    facts = layout.relative(env.facts_file)
-    if env.image.require_digest and not ref.digest:
+def check_facts(layout: Layout, target: Target, ref: ImageRef) -> None:
+    """Refuse `ref` where the target's facts forbid it: no digest where one is required, or
+    another repository than the one the app takes images from."""
+    facts = layout.relative(target.facts_file)
+    key = f"apps.{target.app.name}.image"
+    if target.image.require_digest and not ref.digest:
         raise Refused(
-            f"{env.name} requires images pinned by digest ({facts}: image.requireDigest: true); "
-            f"give {ref.repository}@sha256:<digest> or {ref}@sha256:<digest>"
+            f"{target.name} requires images pinned by digest ({facts}: {key}.requireDigest: "
+            f"true); give {ref.repository}@sha256:<digest> or {ref}@sha256:<digest>"
         )
-    if ref.repository != env.image.repository:
+    if ref.repository != target.image.repository:
         raise Refused(
-            f"{ref} is not from {env.image.repository}, the repository {env.name} takes images "
-            f"from; to move to another registry, change image.repository in {facts} first"
+            f"{ref} is not from {target.image.repository}, the repository {target.name} takes "
+            f"images from; to move to another registry, change {key}.repository in {facts} first"
         )
 
 
@@ -74,24 +69,25 @@ def apply_update(
     """Make `update` on a new branch: all of it, or (on any failure or signal) nothing.
 
     Everything happens in a temporary worktree at HEAD (`gitops.delivery.branch`): the overlay
-    is edited there, every environment rendered once, that render written (for `update.env`
-    only), validated and compared with HEAD for the pull request's body.
+    is edited there, every environment rendered once, that render written (for the target's
+    environment only), validated and compared with HEAD for the pull request's body.
     """
     with BranchChange(layout, branch, push=push, open_pr=open_pr) as change:
         work = change.layout
-        env = load_environment(work, update.env.name)
-        overlay = kustomization_file(env.overlay_dir)
+        env = update.target.env.name
+        target = find_target(work, env, app=update.target.app.name)
+        overlay = kustomization_file(target.overlay_dir)
         body = (
-            f"Environment: {env.name}\nOld image: {update.old}\nNew image: {update.new}\n\n"
-            f"Edited {work.relative(overlay)} and re-rendered clusters/{env.name}/ "
-            "(python -m gitops render)."
+            f"Environment: {env}\nApp: {target.app.name}\nOld image: {update.old}\n"
+            f"New image: {update.new}\n\nEdited {work.relative(overlay)} and re-rendered "
+            f"clusters/{env}/ (python -m gitops render)."
         )
-        atomic_write(overlay, edited_kustomization(env, update.new, work.root))
+        atomic_write(overlay, edited_kustomization(target, update.new, work.root))
         rendered = render_all(work)
-        sync.write(work, rendered.only([env.name]))
+        sync.write(work, rendered.only([env]))
         if validate:
             require_valid(work, rendered)
-        paths = [str(work.relative(overlay)), str(work.relative(work.cluster_dir(env.name)))]
+        paths = [str(work.relative(overlay)), str(work.relative(work.cluster_dir(env)))]
         change.commit(f"{subject}\n\n{body}\n\n{trailers(update)}", paths)
         change.publish(pr_body(work, change.start_head, rendered) if open_pr else "")
         change.finish()
@@ -102,7 +98,11 @@ def apply_update(
 def trailers(update: ImageUpdate) -> str:
     """Git trailers that say what the commit did, for people and scripts (`git log
     --format='%(trailers)'`)."""
-    lines = [f"Gitops-Environment: {update.env.name}", f"Gitops-Image: {update.new}"]
+    lines = [
+        f"Gitops-Environment: {update.target.env.name}",
+        f"Gitops-App: {update.target.app.name}",
+        f"Gitops-Image: {update.new}",
+    ]
     if update.reverts:
         lines.append(f"Gitops-Reverts: {update.reverts}")
     return "\n".join(lines) + "\n"
@@ -112,7 +112,7 @@ def _note_uncommitted(layout: Layout, outcome: Outcome) -> None:
     """The change starts from HEAD: say so when the work tree has edits it did not take."""
     repo = GitRepo(layout.root)
     dirty = repo.dirty_paths(
-        str(layout.relative(layout.app_dir)), str(layout.relative(layout.clusters_dir))
+        str(layout.relative(layout.apps_dir)), str(layout.relative(layout.clusters_dir))
     )
     if dirty:
         shown = ", ".join(dirty[:3]) + (" …" if len(dirty) > 3 else "")

@@ -72,7 +72,7 @@ def render_at(repo: GitRepo, layout: Layout, commit: str, label: str) -> Rendere
     prefix = repo.prefix()
     with repo.exported_tree(commit) as tree:
         past = Layout(tree / prefix)
-        if not past.overlays_dir.is_dir():
+        if not past.environments_dir.is_dir():
             return Rendered(files={}, complete=True)
         try:
             return render_all(past)

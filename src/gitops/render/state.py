@@ -1,9 +1,9 @@
 """Render each environment's overlay in memory: the state its cluster receives, as files.
 
-kustomize builds `apps/guestbook/overlays/<env>`; every object becomes one file,
+kustomize builds each app's overlay `apps/<app>/overlays/<env>`; every object becomes one file,
 `<layer>/<kind>-<name>.yaml` under `clusters/<env>/` (lower case; the layer comes from
-`apps/guestbook/layers.yaml`, and without that file there is no layer folder), with a header
-saying it is generated and from what. The bytes depend on the objects only
+`apps/layers.yaml`, and without that file there is no layer folder), with a header saying it is
+generated and from what. The bytes depend on the objects only
 (`gitops.render.objects`): rendering twice gives the same bytes.
 
 `render_all` gives one `Rendered`, the type that every command hands on: render writes it
@@ -17,8 +17,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from gitops.errors import ConfigError, GitopsError, ToolMissing, UsageError
+from gitops.render.controllers import CONTROLLERS, for_controller
 from gitops.render.kustomize import Kustomize, find_kustomize
 from gitops.render.objects import HEADER, dump_object, file_name, object_ref, parse_objects
 from gitops.repo.environments import environment_names, load_environment
@@ -63,27 +65,50 @@ class Rendered:
 def render_environment(
     layout: Layout, env: str, kustomize: Kustomize | None = None
 ) -> dict[str, bytes]:
-    """`{path relative to clusters/<env>/: file bytes}` for environment `env`, sorted by path."""
+    """`{path relative to clusters/<env>/: file bytes}` for environment `env`, sorted by path:
+    every app's overlay for `env`, each object in its layer (layers rendered per controller
+    twice, under `flux/` and `argocd/`)."""
     load_environment(layout, env)  # an unknown environment or broken facts fail here, by name
     layers = load_layers(layout.layers_file, layout.relative(layout.layers_file))
-    overlay = layout.overlay_dir(env)
-    shown = layout.relative(overlay)
-    stream = (kustomize or find_kustomize()).build(overlay, shown)
-    header = HEADER.format(overlay=Path(shown).as_posix())
+    kustomize = kustomize or find_kustomize()
     files: dict[str, bytes] = {}
     owners: dict[str, str] = {}
-    for obj in parse_objects(stream, shown):
-        layer = layers.layer_of(obj)
-        path = f"{layer}/{file_name(obj)}" if layer else file_name(obj)
-        if path in owners:
-            raise ConfigError(
-                f"{owners[path]} and {object_ref(obj)} would both be written to "
-                f"clusters/{env}/{path}; rename one of them",
-                path=shown,
-            )
-        owners[path] = object_ref(obj)
-        files[path] = (header + dump_object(obj)).encode("utf-8")
+    for app in layout.app_names():
+        overlay = layout.overlay_dir(app, env)
+        if not overlay.is_dir():
+            continue  # this app does not run in this environment
+        shown = layout.relative(overlay)
+        app_layers = layers.of_app(app)
+        header = HEADER.format(overlay=Path(shown).as_posix())
+        by_layer: dict[str, list[dict[str, Any]]] = {}
+        for obj in parse_objects(kustomize.build(overlay, shown), shown):
+            by_layer.setdefault(app_layers.layer_of(obj), []).append(obj)
+        for layer, objects in by_layer.items():
+            for folder, obj in _placed(layer, objects, layers.per_controller, str(shown)):
+                path = f"{folder}/{file_name(obj)}" if folder else file_name(obj)
+                if path in owners:
+                    raise ConfigError(
+                        f"{owners[path]} and {object_ref(obj)} would both be written to "
+                        f"clusters/{env}/{path}; rename one of them",
+                        path=shown,
+                    )
+                owners[path] = object_ref(obj)
+                files[path] = (header + dump_object(obj)).encode("utf-8")
     return dict(sorted(files.items()))
+
+
+def _placed(
+    layer: str, objects: list[dict[str, Any]], per_controller: frozenset[str], shown: str
+) -> Iterable[tuple[str, dict[str, Any]]]:
+    """(folder, object) for one layer's objects: the layer's folder, or one folder per controller
+    (`<layer>/flux`, `<layer>/argocd`) for a layer rendered per controller."""
+    if layer not in per_controller:
+        return [(layer, obj) for obj in objects]
+    return [
+        (f"{layer}/{controller}", obj)
+        for controller in CONTROLLERS
+        for obj in for_controller(objects, controller, shown)
+    ]
 
 
 def render_all(
@@ -100,7 +125,7 @@ def render_all(
         if not known:
             raise ConfigError(
                 "no environment found (an environment is a folder with an environment.yaml)",
-                path=layout.relative(layout.overlays_dir),
+                path=layout.relative(layout.environments_dir),
             )
         names = known
     else:

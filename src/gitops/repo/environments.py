@@ -1,10 +1,12 @@
-"""Each environment's facts, read from `apps/guestbook/overlays/<env>/environment.yaml`.
+"""Each environment's facts, read from `apps/environments/<env>/environment.yaml`.
 
-An environment is a folder under the overlays with a facts file in it; adding one (say `staging`)
-needs a folder, not code. The facts say what the pipeline must know about that environment's
-cluster: its Kubernetes version, namespace, public host, which image the overlay pins and whether
-by digest, which kinds must be present, which custom resources the cluster serves, and how every
-Secret the workloads reference is provided (secret material itself never enters git).
+An environment is a folder of apps/environments/ with a facts file in it; adding one (say
+`staging`) needs that folder and an overlay per app, not code. The facts say what the pipeline
+must know about that environment's cluster: its Kubernetes version, which kinds must be present,
+which custom resources it serves without a vendored schema, where its certificates come from,
+and per app its namespace, public host and the image its overlay pins (and whether by digest).
+Secrets are not facts: every Secret a workload references must be provided in git (a
+SealedSecret, or a certificate cert-manager issues), and the validator checks that.
 """
 
 from __future__ import annotations
@@ -19,72 +21,95 @@ from gitops.errors import ConfigError
 from gitops.repo.configyaml import load_config_yaml, node_line
 from gitops.repo.layout import FACTS_FILE, Layout
 
-SECRET_PROVIDERS = ("manual", "sealed-secrets", "sops", "external-secrets")
-_ENV_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 _K8S_VERSION = re.compile(r"^1\.\d+$")
-_KNOWN_KEYS = {
-    "kubernetesVersion",
-    "namespace",
-    "host",
-    "image",
-    "requiredKinds",
-    "customResources",
-    "secrets",
-}
-
-
-@dataclass(frozen=True)
-class SecretSource:
-    """How one Secret that the workloads reference reaches the cluster."""
-
-    name: str
-    provider: str
-    keys: tuple[str, ...]
-    create: str = ""
+_KNOWN_KEYS = {"kubernetesVersion", "requiredKinds", "customResources", "certificates", "apps"}
+_APP_KEYS = {"namespace", "host", "image"}
+_CERTIFICATE_KEYS = {"issuer", "email", "server"}
 
 
 @dataclass(frozen=True)
 class ImageFacts:
+    """The image an app's overlay pins: its `images:` entry name, the repository it must come
+    from, and whether it must be pinned by digest."""
+
     name: str
     repository: str
     require_digest: bool
 
 
 @dataclass(frozen=True)
+class AppFacts:
+    """What the pipeline knows of one app in one environment."""
+
+    name: str
+    namespace: str
+    host: str = ""
+    image: ImageFacts | None = None
+
+
+@dataclass(frozen=True)
+class CertificateFacts:
+    """The ACME ClusterIssuer that issues the environment's certificates."""
+
+    issuer: str
+    email: str
+    server: str
+
+
+@dataclass(frozen=True)
 class Environment:
     name: str
-    overlay_dir: Path
     facts_file: Path
     kubernetes_version: str
-    namespace: str
-    host: str
-    image: ImageFacts
     required_kinds: tuple[str, ...] = ()
     custom_resources: tuple[str, ...] = ()
-    secrets: Mapping[str, SecretSource] = field(default_factory=dict)
+    certificates: CertificateFacts | None = None
+    apps: Mapping[str, AppFacts] = field(default_factory=dict)
+
+    @property
+    def require_digest(self) -> bool:
+        """Whether images must be pinned by digest here (any app's facts asking is enough)."""
+        return any(app.image is not None and app.image.require_digest for app in self.apps.values())
+
+    def deployable_apps(self) -> list[AppFacts]:
+        """The apps whose overlay pins an image (what bump, promote and rollback change)."""
+        return [app for app in self.apps.values() if app.image is not None]
 
 
 def environment_names(layout: Layout) -> list[str]:
-    """Names of the environments, sorted: every folder under the overlays is one, and must hold
-    a facts file (a ConfigError naming the folder otherwise: an environment whose facts are
-    missing must not quietly stop being rendered)."""
-    overlays = layout.overlays_dir
-    if not overlays.is_dir():
-        raise ConfigError(f"{layout.relative(overlays)}: folder not found")
+    """Names of the environments, sorted: every folder of apps/environments/ is one and must
+    hold a facts file; every overlay folder of an app must name one of them (a ConfigError
+    naming the folder otherwise: an environment must never quietly stop being rendered)."""
+    folder = layout.environments_dir
+    if not folder.is_dir():
+        raise ConfigError(f"{layout.relative(folder)}: folder not found")
     names = []
-    for child in sorted(overlays.iterdir()):
+    for child in sorted(folder.iterdir()):
         if not child.is_dir() or child.name.startswith("."):
             continue
         if not (child / FACTS_FILE).is_file():
             shown = layout.relative(child).as_posix()
             raise ConfigError(
                 f"{shown}/ has no {FACTS_FILE}, and every folder of "
-                f"{layout.relative(overlays).as_posix()}/ is an environment: restore the file, or "
-                f"delete the folder to remove the environment (then `nox -s render -- --prune` "
-                f"deletes clusters/{child.name}/)"
+                f"{layout.relative(folder).as_posix()}/ is an environment: restore the file, or "
+                "delete the folder and the environment's overlays to remove the environment "
+                f"(then `nox -s render -- --prune` deletes clusters/{child.name}/)"
             )
         names.append(child.name)
+    _check_overlays(layout, names)
     return names
+
+
+def _check_overlays(layout: Layout, names: list[str]) -> None:
+    for app in layout.app_names():
+        for overlay in sorted((layout.app_dir(app) / "overlays").iterdir()):
+            if overlay.is_dir() and not overlay.name.startswith(".") and overlay.name not in names:
+                facts = layout.relative(layout.facts_file(overlay.name)).as_posix()
+                raise ConfigError(
+                    f"{layout.relative(overlay).as_posix()}/ is the overlay of an environment "
+                    f"that does not exist (no {facts}): restore the facts, or delete the overlay"
+                )
 
 
 def load_environments(layout: Layout) -> list[Environment]:
@@ -92,7 +117,7 @@ def load_environments(layout: Layout) -> list[Environment]:
     names = environment_names(layout)
     if not names:
         raise ConfigError(
-            f"{layout.relative(layout.overlays_dir)}: no environment found "
+            f"{layout.relative(layout.environments_dir)}: no environment found "
             f"(an environment is a folder with a {FACTS_FILE})"
         )
     return [load_environment(layout, name) for name in names]
@@ -100,40 +125,35 @@ def load_environments(layout: Layout) -> list[Environment]:
 
 def load_environment(layout: Layout, name: str) -> Environment:
     """The facts of environment `name`; a ConfigError naming file and line if they are wrong."""
-    overlay = layout.overlay_dir(name)
-    facts_file = overlay / FACTS_FILE
+    facts_file = layout.facts_file(name)
     shown = layout.relative(facts_file)
     if not facts_file.is_file():
         known = ", ".join(environment_names(layout)) or "none"
         raise ConfigError(f"unknown environment {name!r} (known: {known})")
-    if not _ENV_NAME.match(name):
+    if not _NAME.match(name):
         raise ConfigError(
             f"environment folder name {name!r} must be a DNS label (lower case, digits, '-')",
-            path=layout.relative(overlay),
+            path=layout.relative(layout.environment_dir(name)),
         )
     data = load_config_yaml(facts_file.read_text(encoding="utf-8"), shown)
-    return _parse(name, overlay, facts_file, shown, data)
+    return _parse(name, facts_file, shown, data, layout.app_names())
 
 
-def _parse(name: str, overlay: Path, facts_file: Path, shown: Path, data: Any) -> Environment:
+def _parse(
+    name: str, facts_file: Path, shown: Path, data: Any, app_names: list[str]
+) -> Environment:
     read = _FactsReader(shown)
     if not isinstance(data, Mapping):
         raise read.fail("the facts file must be a mapping of fact names to values")
-    for key in data:
-        if key not in _KNOWN_KEYS:
-            known = ", ".join(sorted(_KNOWN_KEYS))
-            raise read.fail(f"unknown fact {key!r} (known: {known})", data, key)
+    read.known_keys(data, _KNOWN_KEYS, "fact")
     return Environment(
         name=name,
-        overlay_dir=overlay,
         facts_file=facts_file,
         kubernetes_version=read.kubernetes_version(data),
-        namespace=read.text(data, "namespace", "the namespace"),
-        host=read.text(data, "host", "the public host name"),
-        image=read.image(data),
         required_kinds=read.strings(data, "requiredKinds"),
         custom_resources=read.strings(data, "customResources"),
-        secrets=read.secrets(data.get("secrets") or {}),
+        certificates=read.certificates(data),
+        apps=read.apps(data, app_names),
     )
 
 
@@ -146,6 +166,13 @@ class _FactsReader:
     def fail(self, message: str, node: Any = None, key: Any = None) -> ConfigError:
         line = node_line(node, key) if node is not None else 1
         return ConfigError(message, path=self.shown, line=line)
+
+    def known_keys(self, node: Mapping[str, Any], known: set[str], what: str) -> None:
+        for key in node:
+            if key not in known:
+                raise self.fail(
+                    f"unknown {what} {key!r} (known: {', '.join(sorted(known))})", node, key
+                )
 
     def text(self, node: Mapping[str, Any], key: str, what: str) -> str:
         value = node.get(key)
@@ -169,40 +196,54 @@ class _FactsReader:
             )
         return version
 
-    def image(self, data: Mapping[str, Any]) -> ImageFacts:
-        image = data.get("image")
+    def certificates(self, data: Mapping[str, Any]) -> CertificateFacts | None:
+        node = data.get("certificates")
+        if node is None:
+            return None
+        if not isinstance(node, Mapping):
+            raise self.fail(
+                "certificates must be a mapping: issuer, email, server", data, "certificates"
+            )
+        self.known_keys(node, _CERTIFICATE_KEYS, "certificates key")
+        return CertificateFacts(
+            issuer=self.text(node, "issuer", "the ClusterIssuer's name"),
+            email=self.text(node, "email", "the ACME account's e-mail"),
+            server=self.text(node, "server", "the ACME directory URL"),
+        )
+
+    def apps(self, data: Mapping[str, Any], app_names: list[str]) -> dict[str, AppFacts]:
+        node = data.get("apps") or {}
+        if not isinstance(node, Mapping):
+            raise self.fail("apps must map each app's name to its facts", data, "apps")
+        found = {}
+        for app, facts in node.items():
+            if app not in app_names:
+                known = ", ".join(app_names) or "none"
+                raise self.fail(f"apps.{app}: there is no app {app!r} (apps/: {known})", node, app)
+            if not isinstance(facts, Mapping):
+                raise self.fail(f"apps.{app} must be a mapping: namespace, host, image", node, app)
+            self.known_keys(facts, _APP_KEYS, f"apps.{app} fact")
+            found[str(app)] = AppFacts(
+                name=str(app),
+                namespace=self.text(facts, "namespace", f"apps.{app}: the namespace"),
+                host=str(facts.get("host") or "").strip(),
+                image=self.image(facts, str(app)),
+            )
+        return found
+
+    def image(self, facts: Mapping[str, Any], app: str) -> ImageFacts | None:
+        image = facts.get("image")
+        if image is None:
+            return None
         if not isinstance(image, Mapping):
-            message = "image must be a mapping with name, repository and requireDigest"
-            raise self.fail(message, data, "image")
+            message = f"apps.{app}.image must be a mapping with name, repository and requireDigest"
+            raise self.fail(message, facts, "image")
         require_digest = image.get("requireDigest", False)
         if not isinstance(require_digest, bool):
-            raise self.fail("image.requireDigest must be true or false", image, "requireDigest")
+            message = f"apps.{app}.image.requireDigest must be true or false"
+            raise self.fail(message, image, "requireDigest")
         return ImageFacts(
             name=self.text(image, "name", "the image name used in the overlay's images: entry"),
             repository=self.text(image, "repository", "the image repository"),
             require_digest=require_digest,
         )
-
-    def secrets(self, node: Any) -> dict[str, SecretSource]:
-        if not isinstance(node, Mapping):
-            raise self.fail("secrets must map each Secret's name to how it is provided", node)
-        return {str(name): self.secret(str(name), spec, node) for name, spec in node.items()}
-
-    def secret(self, name: str, spec: Any, parent: Any) -> SecretSource:
-        if not isinstance(spec, Mapping):
-            raise self.fail(f"secrets.{name} must be a mapping with provider and keys", parent)
-        provider = spec.get("provider")
-        if provider not in SECRET_PROVIDERS:
-            raise self.fail(
-                f"secrets.{name}.provider must be one of {', '.join(SECRET_PROVIDERS)}, "
-                f"got {provider!r}",
-                spec,
-                "provider",
-            )
-        keys = spec.get("keys") or []
-        if not isinstance(keys, list) or not keys or not all(isinstance(k, str) for k in keys):
-            raise self.fail(f"secrets.{name}.keys must list the Secret's keys", spec, "keys")
-        create = spec.get("create", "")
-        if not isinstance(create, str):
-            raise self.fail(f"secrets.{name}.create must be a command as a string", spec, "create")
-        return SecretSource(name=name, provider=provider, keys=tuple(keys), create=create.strip())

@@ -1,4 +1,14 @@
-"""Where things live in the repository. The only place that knows the folder names."""
+"""Where things live in the repository. The only place that knows the folder names.
+
+    apps/<app>/overlays/<env>/                one overlay per app and environment (kustomize)
+    apps/environments/<env>/environment.yaml  the facts of one environment's cluster
+    apps/layers.yaml                          the layers, in apply order, and what goes in each
+    clusters/<env>/<layer>/                   the rendered state (generated)
+    bootstrap/                                the controllers' entry points
+
+Apps are discovered: every folder of apps/ with an `overlays/` folder is one (infrastructure is
+an app like the guestbook). Environments are the folders of apps/environments/.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +17,10 @@ from pathlib import Path
 
 from gitops.errors import ConfigError
 
-APP = "guestbook"
 FACTS_FILE = "environment.yaml"
 LAYERS_FILE = "layers.yaml"
+ENVIRONMENTS = "environments"
+SEALING_CERTIFICATE = "sealed-secrets.pem"
 
 
 @dataclass(frozen=True)
@@ -19,17 +30,17 @@ class Layout:
     root: Path
 
     @property
-    def app_dir(self) -> Path:
-        return self.root / "apps" / APP
+    def apps_dir(self) -> Path:
+        return self.root / "apps"
 
     @property
-    def overlays_dir(self) -> Path:
-        return self.app_dir / "overlays"
+    def environments_dir(self) -> Path:
+        return self.apps_dir / ENVIRONMENTS
 
     @property
     def layers_file(self) -> Path:
-        """Which folder of clusters/<env>/ each rendered object goes to (gitops.repo.layers)."""
-        return self.app_dir / LAYERS_FILE
+        """The layers and which rendered objects go to each (gitops.repo.layers)."""
+        return self.apps_dir / LAYERS_FILE
 
     @property
     def clusters_dir(self) -> Path:
@@ -39,11 +50,34 @@ class Layout:
     def bootstrap_dir(self) -> Path:
         return self.root / "bootstrap"
 
-    def overlay_dir(self, env: str) -> Path:
-        return self.overlays_dir / env
+    def environment_dir(self, env: str) -> Path:
+        return self.environments_dir / env
+
+    def facts_file(self, env: str) -> Path:
+        return self.environment_dir(env) / FACTS_FILE
+
+    def sealing_certificate(self, env: str) -> Path:
+        """The public certificate of env's Sealed Secrets controller (what `seal` encrypts to)."""
+        return self.environment_dir(env) / SEALING_CERTIFICATE
+
+    def app_dir(self, app: str) -> Path:
+        return self.apps_dir / app
+
+    def overlay_dir(self, app: str, env: str) -> Path:
+        return self.app_dir(app) / "overlays" / env
 
     def cluster_dir(self, env: str) -> Path:
         return self.clusters_dir / env
+
+    def app_names(self) -> list[str]:
+        """Every app: the folders of apps/ that hold an `overlays/` folder, sorted."""
+        if not self.apps_dir.is_dir():
+            return []
+        return sorted(
+            child.name
+            for child in self.apps_dir.iterdir()
+            if child.is_dir() and not child.name.startswith(".") and (child / "overlays").is_dir()
+        )
 
     def relative(self, path: Path) -> Path:
         """`path` relative to the root when it is inside it, else unchanged (for messages)."""
@@ -54,12 +88,12 @@ class Layout:
 
 
 def find_root(start: Path | None = None) -> Path:
-    """The repository root: the nearest folder at or above `start` holding `apps/<APP>/overlays`."""
+    """The repository root: the nearest folder at or above `start` holding apps/environments/."""
     here = (start or Path.cwd()).resolve()
     for candidate in (here, *here.parents):
-        if (candidate / "apps" / APP / "overlays").is_dir():
+        if (candidate / "apps" / ENVIRONMENTS).is_dir():
             return candidate
     raise ConfigError(
-        f"no apps/{APP}/overlays/ found in {here} or above: run this from a checkout of the "
+        f"no apps/{ENVIRONMENTS}/ found in {here} or above: run this from a checkout of the "
         "GitOps repository"
     )

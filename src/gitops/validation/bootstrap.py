@@ -44,7 +44,7 @@ def check_bootstrap(
             findings.extend(loaded.findings)
         env = next((by_name[p] for p in reversed(group.parts) if p in by_name), None)
         version = env.kubernetes_version if env else oldest
-        facts = Facts(environment="bootstrap", secrets=None)
+        facts = Facts(environment="bootstrap")
         facts = replace(facts, kubernetes_version=version) if version else facts
         checked = check_manifests(manifests, facts)
         for manifest in manifests:

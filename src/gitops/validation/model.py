@@ -10,7 +10,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, NamedTuple
 
-from gitops.repo.environments import Environment, SecretSource
+from gitops.repo.environments import Environment
 
 Severity = Literal["error", "warning"]
 FieldPath = tuple[str | int, ...]
@@ -189,18 +189,20 @@ class Facts:
     environment: str | None = None
     required_kinds: tuple[str, ...] = ()
     custom_resources: tuple[str, ...] = ()  # "group/version/Kind" or "apiVersion/Kind"
-    secrets: Mapping[str, SecretSource] | None = None  # None: no statement (PATH mode)
+    complete: bool = False
+    """The manifests are everything the cluster receives (an environment of this repository):
+    a Secret they reference must be provided among them (a SealedSecret, a cert-manager
+    Certificate, a Gateway's certificate), not merely assumed to exist."""
 
     @classmethod
     def from_environment(cls, env: Environment) -> Facts:
         return cls(
             kubernetes_version=env.kubernetes_version,
-            require_digest=env.image.require_digest,
-            namespace=env.namespace,
+            require_digest=env.require_digest,
             environment=env.name,
             required_kinds=env.required_kinds,
             custom_resources=env.custom_resources,
-            secrets=env.secrets,
+            complete=True,
         )
 
 

@@ -66,16 +66,20 @@ class Origins:
 
 
 def attribute_environments(
-    layout: Layout, overlays: Mapping[str, Path], checked: Mapping[str, list[Located]]
+    layout: Layout, overlays: Mapping[str, list[Path]], checked: Mapping[str, list[Located]]
 ) -> list[Finding]:
-    """The findings of every environment (`checked`, by name; `overlays` their folders), moved
-    where certain. Only environments with findings about objects are built again, with origin
-    annotations, in parallel: a clean repository pays nothing."""
+    """The findings of every environment (`checked`, by name; `overlays` the folders of its
+    apps' overlays), moved where certain. Only environments with findings about objects are
+    built again, with origin annotations, in parallel: a clean repository pays nothing."""
     wanted = [name for name, items in checked.items() if about_objects(items)]
     sources: SourceCache = {}  # the files of apps/ loaded once, shared by the environments
 
     def build(name: str) -> Origins:
-        return environment_origins(layout, overlays[name], sources)
+        documents: dict[Identity, Manifest] = {}
+        for overlay in overlays[name]:
+            if overlay.is_dir():
+                documents.update(environment_origins(layout, overlay, sources).documents)
+        return Origins(documents)
 
     with ThreadPoolExecutor(max_workers=max(1, min(4, len(wanted)))) as pool:
         known = dict(zip(wanted, pool.map(build, wanted), strict=True))

@@ -10,10 +10,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from gitops.render import sync
+from gitops.render.controllers import CONTROLLERS
 from gitops.render.state import Rendered, render_all
 from gitops.repo.environments import Environment, load_environments
+from gitops.repo.layers import load_layers
 from gitops.repo.layout import Layout
 from gitops.validation import origins
+from gitops.validation.applyorder import check_apply_order
 from gitops.validation.bootstrap import check_bootstrap
 from gitops.validation.engine import FactsSource, check_located, finish, gc_paused
 from gitops.validation.loader import NO_OBJECT, field_lines, load_bytes
@@ -39,9 +42,13 @@ def validate_repository(layout: Layout, rendered: Rendered | None = None) -> lis
             for env in environments
             if env.name in rendered.files
         }
-        overlays = {env.name: env.overlay_dir for env in environments}
+        overlays = {
+            env.name: [layout.overlay_dir(app, env.name) for app in layout.app_names()]
+            for env in environments
+        }
         findings.extend(origins.attribute_environments(layout, overlays, checked))
         findings.extend(check_bootstrap(layout, environments, rendered))
+        findings.extend(check_apply_order(layout, rendered))
         return finish(findings)
 
 
@@ -62,11 +69,11 @@ def sync_findings(layout: Layout, rendered: Rendered) -> list[Finding]:
                 f"changed without re-rendering); {RENDER_HINT}"
             )
         elif change.orphaned:
-            overlay = layout.relative(layout.overlay_dir(change.env)).as_posix()
+            facts = layout.relative(layout.facts_file(change.env)).as_posix()
             folder = layout.relative(layout.cluster_dir(change.env)).as_posix()
             message = (
-                f"there is no environment {change.env!r} (no {overlay}/environment.yaml); "
-                f"delete {folder}/ or add the environment"
+                f"there is no environment {change.env!r} (no {facts}); "
+                f"delete {folder}/ (`nox -s render -- --prune`) or add the environment"
             )
         else:
             message = f"the render no longer produces this file; {RENDER_HINT} (it deletes it)"
@@ -78,8 +85,8 @@ def render_failures(layout: Layout, rendered: Rendered) -> list[Finding]:
     """GB503 for each environment that did not render, at the file and line kustomize named."""
     findings = []
     for env, error in sorted(rendered.failed.items()):
-        overlay = layout.relative(layout.overlay_dir(env) / "kustomization.yaml").as_posix()
-        path = layout.relative(error.path).as_posix() if error.path else overlay
+        facts = layout.relative(layout.facts_file(env)).as_posix()
+        path = layout.relative(error.path).as_posix() if error.path else facts
         message = f"environment {env} does not render: {error.message}"
         findings.append(
             Finding(path, error.line or 1, "error", "GB503", f"environment/{env}", message)
@@ -90,13 +97,17 @@ def render_failures(layout: Layout, rendered: Rendered) -> list[Finding]:
 def _check_environment(
     layout: Layout, env: Environment, files: Mapping[str, bytes]
 ) -> list[Located]:
-    """Every object of one environment against its facts (findings at the rendered files)."""
+    """Every object of one environment against its facts (findings at the rendered files).
+
+    A cluster runs one controller: a layer rendered per controller (`<layer>/flux/`,
+    `<layer>/argocd/`) is checked with the rest once per controller, each view on its own, and
+    the findings of both views are kept (those of the shared files once)."""
     base = layout.relative(layout.cluster_dir(env.name)).as_posix()
-    manifests: list[Manifest] = []
+    manifests: dict[str, list[Manifest]] = {}
     findings: list[Located] = []
     for name, data in sorted(files.items()):
         loaded = load_bytes(data, f"{base}/{name}")
-        manifests.extend(loaded.manifests)
+        manifests[name] = loaded.manifests
         findings.extend(Located(f, None, ()) for f in loaded.findings)
     facts_text = env.facts_file.read_text(encoding="utf-8")
     source = FactsSource(
@@ -104,5 +115,32 @@ def _check_environment(
         field_lines(facts_text),
         f"environment/{env.name}",
     )
-    findings.extend(check_located(manifests, Facts.from_environment(env), source))
+    facts = Facts.from_environment(env)
+    seen: set[Finding] = set()
+    for view in controller_views(layout, list(manifests)):
+        selected = [m for name in view for m in manifests[name]]
+        for item in check_located(selected, facts, source):
+            if item.finding not in seen:
+                seen.add(item.finding)
+                findings.append(item)
     return findings
+
+
+def controller_views(layout: Layout, names: list[str]) -> list[list[str]]:
+    """The rendered files as each controller's cluster receives them: all of them when no layer
+    is rendered per controller, else, per controller, the shared ones and its own."""
+    per_controller = load_layers(
+        layout.layers_file, layout.relative(layout.layers_file)
+    ).per_controller
+    folders = {
+        f"{layer}/{controller}/": controller
+        for layer in per_controller
+        for controller in CONTROLLERS
+    }
+
+    def owner(name: str) -> str | None:
+        return next((c for folder, c in folders.items() if name.startswith(folder)), None)
+
+    if not any(owner(name) for name in names):
+        return [names]
+    return [[n for n in names if owner(n) in (None, controller)] for controller in CONTROLLERS]

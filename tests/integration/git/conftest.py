@@ -156,6 +156,69 @@ def repo(
     return init_repo(root, origin=tmp_path / "origin.git")
 
 
+SHOP_DEPLOYMENT = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: shop
+spec:
+  selector:
+    matchLabels: {app: shop}
+  template:
+    metadata:
+      labels: {app: shop}
+    spec:
+      containers:
+        - name: shop
+          image: shop
+"""
+SHOP_OVERLAY = """\
+namespace: shop-{env}
+resources:
+  - deployment.yaml
+images:
+  - name: shop
+    newName: ghcr.io/example/shop
+    newTag: "1"
+"""
+SHOP_FACTS = """\
+  shop:
+    namespace: shop-{env}
+    image:
+      name: shop
+      repository: ghcr.io/example/shop
+      requireDigest: {digest}
+"""
+
+
+@pytest.fixture
+def two_apps_repo(
+    tmp_path: Path,
+    fixtures_dir: Path,
+    init_repo: Callable[..., Path],
+    findings: list[Finding],
+    request: pytest.FixtureRequest,
+) -> Path:
+    """The fixture repository with a second app, shop, that pins ghcr.io/example/shop:1 in dev
+    and prod (prod requires a digest for it too; not given, so prod does not validate as is),
+    rendered and committed on main (needs kustomize)."""
+    request.getfixturevalue("needs_kustomize")
+    from gitops.render import sync
+    from gitops.render.state import render_all
+
+    root = shutil.copytree(fixtures_dir / "delivery" / "repo", tmp_path / "work")
+    layout = Layout(root)
+    for env, digest in (("dev", "false"), ("prod", "true")):
+        overlay = layout.overlay_dir("shop", env)
+        overlay.mkdir(parents=True)
+        (overlay / "deployment.yaml").write_text(SHOP_DEPLOYMENT)
+        (overlay / "kustomization.yaml").write_text(SHOP_OVERLAY.format(env=env))
+        facts = layout.facts_file(env)
+        facts.write_text(facts.read_text() + SHOP_FACTS.format(env=env, digest=digest))
+    sync.write(layout, render_all(layout))
+    return init_repo(root)
+
+
 @pytest.fixture
 def run(repo: Path, gitops: Gitops) -> Callable[..., tuple[int, str, str]]:
     """run(*args): `python -m gitops ARGS` in the fixture repository."""

@@ -50,7 +50,8 @@ def test_bump_commits_overlay_and_rendered_files_on_a_new_branch(
     assert (repo / DEV_OVERLAY).read_text() == overlay_before
     assert git(repo, "worktree", "list", "--porcelain").count("worktree ") == 1
     trailers = git(repo, "log", "-1", "--format=%(trailers)", branch)
-    assert f"Gitops-Environment: dev\nGitops-Image: {IMAGE}:1.1.0" in trailers
+    expected = f"Gitops-Environment: dev\nGitops-App: guestbook\nGitops-Image: {IMAGE}:1.1.0"
+    assert expected in trailers
 
 
 @pytest.mark.parametrize(
@@ -62,7 +63,11 @@ def test_bump_commits_overlay_and_rendered_files_on_a_new_branch(
         (("dev", "ghcr.io/Example/guestbook:1"), 1, "must be lower case"),
         (("staging", f"{IMAGE}:1.1.0"), 2, "unknown environment 'staging' (known: dev, prod)"),
         (("prod", f"{IMAGE}:1.1.0"), 1, "prod requires images pinned by digest"),
-        (("dev", "ghcr.io/other/guestbook:1.1.0"), 1, "change image.repository in apps/guestbook"),
+        (
+            ("dev", "ghcr.io/other/guestbook:1.1.0"),
+            1,
+            "change apps.guestbook.image.repository in apps/environments/dev/environment.yaml",
+        ),
     ],
 )
 def test_bump_refusals_change_nothing(
@@ -220,3 +225,36 @@ def test_an_unknown_environment_is_exit_2_for_every_command(
     assert (code, out) == (2, "")
     assert "unknown environment 'staging' (known: dev, prod)" in err
     assert repo_state(repo) == before
+
+
+def test_with_two_apps_the_image_or_app_says_which_app_changes(
+    two_apps_repo: Path, gitops, git, repo_state
+) -> None:
+    """bump finds the app by the new image's repository; rollback and promote cannot guess, so
+    they take --app (and a missing one is a usage error that says so)."""
+    root = two_apps_repo
+    code, _, err = gitops(root, "bump", "dev", "ghcr.io/example/shop:2")
+    assert code == 0, err
+    branch = "bump/dev/shop-2"
+    subject = "bump(dev/shop): shop ghcr.io/example/shop:1 → ghcr.io/example/shop:2"
+    assert git(root, "log", "-1", "--format=%s", branch).strip() == subject
+    assert git(root, "show", "--name-only", "--format=", branch).split() == [
+        "apps/shop/overlays/dev/kustomization.yaml",
+        "clusters/dev/deployment-shop.yaml",
+    ]
+    assert "Gitops-App: shop" in git(root, "log", "-1", "--format=%(trailers)", branch)
+
+    before = repo_state(root)
+    code, _, err = gitops(root, "rollback", "dev")
+    assert code == 2
+    assert "apps with an image here: guestbook, shop); name one with --app" in err
+    code, _, err = gitops(root, "rollback", "dev", "--app", "shop")
+    assert code == 1
+    assert "the oldest image git records for it" in err
+    code, _, err = gitops(root, "promote", "dev", "prod", "--app", "shop")
+    assert code == 1
+    assert "dev/shop runs ghcr.io/example/shop:1, which is not pinned by digest" in err
+    code, _, err = gitops(root, "bump", "dev", f"{IMAGE}:1.1.0", "--app", "shop")
+    assert code == 1
+    assert "is not from ghcr.io/example/shop" in err
+    assert repo_state(root) == before

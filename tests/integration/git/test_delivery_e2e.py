@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from gitops.delivery.overlay import read_overlay_image
-from gitops.repo.environments import load_environment
+from gitops.delivery.target import find_target
 from gitops.repo.layout import Layout
 
 pytestmark = [pytest.mark.git, pytest.mark.slow, pytest.mark.usefixtures("needs_kustomize")]
@@ -57,7 +57,7 @@ def test_bump_validate_diff_promote_and_roll_back(clone, gitops, git, merge) -> 
         return gitops(root, *args)
 
     layout = Layout(root)
-    dev, prod = load_environment(layout, "dev"), load_environment(layout, "prod")
+    dev, prod = find_target(layout, "dev"), find_target(layout, "prod")
     repository = dev.image.repository
     dev_before = read_overlay_image(dev, root).ref
     new_dev = f"{repository}:e2e-1@{DIGEST_1}"
@@ -133,7 +133,7 @@ def test_refusals_change_nothing(
         return gitops(root, *args)
 
     layout = Layout(root)
-    dev = load_environment(layout, "dev")
+    dev = find_target(layout, "dev")
     repository = dev.image.repository
     running = read_overlay_image(dev, root).ref
     cases = [
@@ -142,7 +142,11 @@ def test_refusals_change_nothing(
         (("bump", "dev", f"{repository}@sha256:12ab"), 1, "malformed digest"),
         (("bump", "staging", f"{repository}:1.0"), 2, "unknown environment 'staging'"),
         (("bump", "prod", f"{repository}:1.0"), 1, "prod requires images pinned by digest"),
-        (("bump", "dev", "ghcr.io/someone-else/guestbook:1.0"), 1, "change image.repository"),
+        (
+            ("bump", "dev", "ghcr.io/someone-else/guestbook:1.0"),
+            1,
+            "change apps.guestbook.image.repository",
+        ),
         (("bump", "dev", str(running)), 0, f"dev already runs {running}; nothing to do"),
         (("rollback", "prod"), 1, "the oldest image git records for it"),
         (("rollback", "dev"), 1, "the oldest image git records for it"),

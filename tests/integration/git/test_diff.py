@@ -44,6 +44,7 @@ def test_diff_without_main_says_what_to_do(repo: Path, run, git) -> None:
 
 
 def test_diff_with_an_environment_on_one_side(repo: Path, run) -> None:
+    shutil.copytree(repo / "apps/environments/dev", repo / "apps/environments/qa")
     shutil.copytree(repo / "apps/guestbook/overlays/dev", repo / "apps/guestbook/overlays/qa")
     code, out, err = run("diff", "main")
     assert code == 0, err

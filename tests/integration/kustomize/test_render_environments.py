@@ -62,14 +62,14 @@ def test_files_directly_in_clusters_belong_to_no_environment_and_stay(repo: Layo
 
 def test_missing_facts_are_refused_and_nothing_is_written(repo: Layout, capsys, snapshot) -> None:
     before = snapshot(repo.clusters_dir)
-    (repo.overlay_dir("prod") / "environment.yaml").unlink()
+    repo.facts_file("prod").unlink()
     for command in (["render"], ["render", "--check"], ["validate"]):
         code, out, err = run(capsys, *command)
         assert code == 2, command
         assert out == ""
         assert err.startswith(
-            "error: apps/guestbook/overlays/prod/ has no environment.yaml, and every folder of "
-            "apps/guestbook/overlays/ is an environment"
+            "error: apps/environments/prod/ has no environment.yaml, and every folder of "
+            "apps/environments/ is an environment"
         )
         assert len(err.strip().splitlines()) == 1
     assert snapshot(repo.clusters_dir) == before
@@ -79,16 +79,18 @@ def test_facts_that_do_not_parse_are_refused_and_nothing_is_written(
     repo: Layout, capsys, snapshot
 ) -> None:
     before = snapshot(repo.clusters_dir)
-    (repo.overlay_dir("prod") / "environment.yaml").write_text("kubernetesVersion: [\n")
+    repo.facts_file("prod").write_text("kubernetesVersion: [\n")
     code, out, err = run(capsys, "render")
     assert (code, out) == (2, "")
-    assert err.startswith("error: apps/guestbook/overlays/prod/environment.yaml:")
+    assert err.startswith("error: apps/environments/prod/environment.yaml:")
     assert snapshot(repo.clusters_dir) == before
 
 
 def test_removing_an_environment_takes_prune(repo: Layout, capsys, snapshot) -> None:
     before = snapshot(repo.clusters_dir)
-    shutil.rmtree(repo.overlay_dir("prod"))
+    shutil.rmtree(repo.environment_dir("prod"))
+    for app in repo.app_names():
+        shutil.rmtree(repo.overlay_dir(app, "prod"))
     code, out, err = run(capsys, "render")
     assert (code, out) == (2, "")
     assert "clusters/prod/ belong(s) to no environment" in err
@@ -105,6 +107,24 @@ def test_removing_an_environment_takes_prune(repo: Layout, capsys, snapshot) -> 
     assert f"removed environment prod ({files} files)" in err
     assert not repo.cluster_dir("prod").exists()
     assert run(capsys, "render", "--check")[0] == 0
+
+
+def test_an_overlay_left_behind_by_a_removed_environment_is_refused(
+    repo: Layout, capsys, snapshot
+) -> None:
+    """Removing an environment's facts but not every app's overlay for it is a half-done removal:
+    refused (exit 2) by render and validate alike, naming the overlay, and nothing is written."""
+    before = snapshot(repo.clusters_dir)
+    shutil.rmtree(repo.environment_dir("prod"))
+    shutil.rmtree(repo.overlay_dir("guestbook", "prod"))
+    for command in (["render"], ["render", "--prune"], ["validate"]):
+        code, out, err = run(capsys, *command)
+        assert (code, out) == (2, ""), command
+        assert err.startswith(
+            "error: apps/infrastructure/overlays/prod/ is the overlay of an environment that "
+            "does not exist (no apps/environments/prod/environment.yaml)"
+        )
+    assert snapshot(repo.clusters_dir) == before
 
 
 def test_prune_goes_with_a_render_of_every_environment(repo: Layout, capsys) -> None:

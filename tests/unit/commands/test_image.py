@@ -13,7 +13,7 @@ from gitops import cli
 def test_image_command_without_podman_exits_2_with_the_install_command(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    (tmp_path / "apps/guestbook/overlays").mkdir(parents=True)
+    (tmp_path / "apps/environments").mkdir(parents=True)
     (tmp_path / "services/guestbook").mkdir(parents=True)
     (tmp_path / "services/guestbook/Dockerfile").write_text("FROM scratch\n")
     monkeypatch.chdir(tmp_path)
@@ -27,7 +27,7 @@ def test_image_command_without_podman_exits_2_with_the_install_command(
 def test_image_command_without_dockerfile_names_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    (tmp_path / "apps/guestbook/overlays").mkdir(parents=True)
+    (tmp_path / "apps/environments").mkdir(parents=True)
     monkeypatch.chdir(tmp_path)
     assert cli.main(["image"]) == 2
     assert "services/guestbook/Dockerfile: no Dockerfile to build" in capsys.readouterr().err

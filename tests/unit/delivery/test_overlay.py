@@ -2,25 +2,17 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 
 from gitops.delivery.imageref import ImageRef
 from gitops.delivery.overlay import edited_kustomization, read_entry_from_text, read_overlay_image
+from gitops.delivery.target import find_target
 from gitops.errors import ConfigError
-from gitops.repo.environments import load_environment
 from gitops.repo.layout import Layout
 
 DIGEST = "sha256:" + "ab" * 32
-
-
-@pytest.fixture
-def layout(tmp_path: Path, fixtures_dir: Path) -> Layout:
-    """A copy of tests/fixtures/delivery/repo (dev at 1.0.0; prod indented differently)."""
-    shutil.copytree(fixtures_dir / "delivery" / "repo", tmp_path / "repo")
-    return Layout(tmp_path / "repo")
 
 
 def changed_lines(before: str, after: str) -> tuple[list[str], list[str]]:
@@ -29,17 +21,17 @@ def changed_lines(before: str, after: str) -> tuple[list[str], list[str]]:
 
 
 def test_reads_the_entry_named_by_the_facts(layout: Layout) -> None:
-    dev = read_overlay_image(load_environment(layout, "dev"), layout.root)
+    dev = read_overlay_image(find_target(layout, "dev"), layout.root)
     assert dev.ref == ImageRef("ghcr.io/example/guestbook", "1.0.0")
     assert dev.line == 8
     assert str(dev.file).endswith("overlays/dev/kustomization.yaml")
 
 
 def test_new_tag_changes_one_value_and_keeps_comment_and_quotes(layout: Layout) -> None:
-    env = load_environment(layout, "dev")
-    path = layout.overlay_dir("dev") / "kustomization.yaml"
+    target = find_target(layout, "dev")
+    path = layout.overlay_dir("guestbook", "dev") / "kustomization.yaml"
     before = path.read_text()
-    after = edited_kustomization(env, ImageRef("ghcr.io/example/guestbook", "1.1.0")).decode()
+    after = edited_kustomization(target, ImageRef("ghcr.io/example/guestbook", "1.1.0")).decode()
     removed, added = changed_lines(before, after)
     assert removed == ['    newTag: "1.0.0"          # bump edits this entry']
     assert added == ['    newTag: "1.1.0"          # bump edits this entry']
@@ -47,18 +39,20 @@ def test_new_tag_changes_one_value_and_keeps_comment_and_quotes(layout: Layout) 
 
 
 def test_adding_a_digest_inserts_one_line_in_the_entry(layout: Layout) -> None:
-    env = load_environment(layout, "dev")
-    before = (layout.overlay_dir("dev") / "kustomization.yaml").read_text()
-    after = edited_kustomization(env, ImageRef("ghcr.io/example/guestbook", "1.0.0", DIGEST))
+    target = find_target(layout, "dev")
+    before = (layout.overlay_dir("guestbook", "dev") / "kustomization.yaml").read_text()
+    after = edited_kustomization(target, ImageRef("ghcr.io/example/guestbook", "1.0.0", DIGEST))
     lines = after.decode().splitlines(keepends=True)
     assert lines.pop(10) == f"    digest: {DIGEST}\n"
     assert "".join(lines) == before
 
 
 def test_digest_only_drops_the_tag_in_a_differently_indented_file(layout: Layout) -> None:
-    env = load_environment(layout, "prod")
-    before = (layout.overlay_dir("prod") / "kustomization.yaml").read_text()
-    after = edited_kustomization(env, ImageRef("ghcr.io/example/guestbook", None, DIGEST)).decode()
+    target = find_target(layout, "prod")
+    before = (layout.overlay_dir("guestbook", "prod") / "kustomization.yaml").read_text()
+    after = edited_kustomization(
+        target, ImageRef("ghcr.io/example/guestbook", None, DIGEST)
+    ).decode()
     removed, added = changed_lines(before, after)
     assert removed == ["  newTag: '0.9.0'", "  digest: sha256:" + "1" * 64]
     assert added == [f"  digest: {DIGEST}"]
@@ -68,26 +62,26 @@ def test_digest_only_drops_the_tag_in_a_differently_indented_file(layout: Layout
 
 
 def test_missing_entry_names_the_file(layout: Layout) -> None:
-    path = layout.overlay_dir("dev") / "kustomization.yaml"
+    path = layout.overlay_dir("guestbook", "dev") / "kustomization.yaml"
     path.write_text(path.read_text().replace("name: guestbook ", "name: other "))
     with pytest.raises(ConfigError) as caught:
-        read_overlay_image(load_environment(layout, "dev"), layout.root)
+        read_overlay_image(find_target(layout, "dev"), layout.root)
     assert "apps/guestbook/overlays/dev/kustomization.yaml" in str(caught.value)
     assert "no `images:` entry with name: guestbook" in str(caught.value)
 
 
 def test_odd_layout_elsewhere_in_the_file_is_kept(layout: Layout) -> None:
-    path = layout.overlay_dir("dev") / "kustomization.yaml"
+    path = layout.overlay_dir("guestbook", "dev") / "kustomization.yaml"
     odd = "resources:\n      -   ../../base   # odd but valid\n"
     original = path.read_text().replace("resources:\n  - ../../base\n", odd)
     path.write_text(original)
-    env = load_environment(layout, "dev")
-    after = edited_kustomization(env, ImageRef("ghcr.io/example/guestbook", "2.0.0")).decode()
+    target = find_target(layout, "dev")
+    after = edited_kustomization(target, ImageRef("ghcr.io/example/guestbook", "2.0.0")).decode()
     assert after == original.replace('"1.0.0"', '"2.0.0"')
 
 
 def replace_entry(layout: Layout, entry: str) -> Path:
-    path = layout.overlay_dir("dev") / "kustomization.yaml"
+    path = layout.overlay_dir("guestbook", "dev") / "kustomization.yaml"
     text = path.read_text()
     start, end = text.index("  - name: guestbook"), text.index("labels:")
     path.write_text(text[:start] + entry + text[end:])
@@ -98,7 +92,7 @@ def test_a_flow_style_entry_stays_flow_style(layout: Layout) -> None:
     flow = "  - {name: guestbook, newName: ghcr.io/example/guestbook, newTag: '1.0.0'}\n"
     path = replace_entry(layout, flow)
     after = edited_kustomization(
-        load_environment(layout, "dev"), ImageRef("ghcr.io/example/guestbook", "2")
+        find_target(layout, "dev"), ImageRef("ghcr.io/example/guestbook", "2")
     ).decode()
     assert after == path.read_text().replace("'1.0.0'", "'2'")
 
@@ -108,13 +102,22 @@ def test_an_entry_ruamel_would_reformat_is_refused(layout: Layout) -> None:
     replace_entry(layout, entry)
     ref = ImageRef("ghcr.io/example/guestbook", "2")
     with pytest.raises(ConfigError, match="cannot edit the images entry 'guestbook' without"):
-        edited_kustomization(load_environment(layout, "dev"), ref)
+        edited_kustomization(find_target(layout, "dev"), ref)
 
 
 def test_malformed_reference_in_overlay_is_a_config_error_with_line(layout: Layout) -> None:
-    path = layout.overlay_dir("dev") / "kustomization.yaml"
+    path = layout.overlay_dir("guestbook", "dev") / "kustomization.yaml"
     path.write_text(path.read_text().replace('"1.0.0"', '"-bad"'))
     with pytest.raises(ConfigError) as caught:
-        read_overlay_image(load_environment(layout, "dev"), layout.root)
+        read_overlay_image(find_target(layout, "dev"), layout.root)
     assert caught.value.line == 8
     assert "tag '-bad' is not valid" in str(caught.value)
+
+
+def test_each_app_has_its_own_entry_in_its_own_overlay(two_apps: Layout) -> None:
+    shop = find_target(two_apps, "dev", app="shop")
+    assert read_overlay_image(shop, two_apps.root).ref == ImageRef("ghcr.io/example/shop", "1")
+    after = edited_kustomization(shop, ImageRef("ghcr.io/example/shop", "2")).decode()
+    assert after == (shop.overlay_dir / "kustomization.yaml").read_text().replace("'1'", "'2'")
+    guestbook = find_target(two_apps, "dev", app="guestbook")
+    assert read_overlay_image(guestbook, two_apps.root).ref.tag == "1.0.0"

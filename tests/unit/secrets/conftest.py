@@ -17,6 +17,8 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.asymmetric.types import CertificateIssuerPrivateKeyTypes
 from cryptography.x509.oid import NameOID
 
+from gitops.repo.layout import Layout
+
 
 @dataclass(frozen=True)
 class UpstreamValue:
@@ -123,3 +125,14 @@ def certificate_pem(rsa_key: rsa.RSAPrivateKey, make_certificate: Callable[..., 
 @pytest.fixture(scope="session")
 def ec_key() -> ec.EllipticCurvePrivateKey:
     return ec.generate_private_key(ec.SECP256R1())
+
+
+@pytest.fixture
+def sealing_repo(
+    tmp_path: Path, copy_repo: Callable[[Path], Layout], certificate_pem: bytes
+) -> Layout:
+    """A copy of this repository whose dev certificate is `certificate_pem` (the private key is
+    `rsa_key`): what `seal` reads and writes, to change freely."""
+    layout = copy_repo(tmp_path / "repo")
+    layout.sealing_certificate("dev").write_bytes(certificate_pem)
+    return layout

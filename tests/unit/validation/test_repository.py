@@ -17,7 +17,7 @@ from gitops.errors import ConfigError, ToolMissing
 from gitops.render import state as render_state
 from gitops.repo.layout import Layout
 from gitops.validation.model import Finding
-from gitops.validation.repository import validate_repository
+from gitops.validation.repository import controller_views, validate_repository
 
 DEVICE_CLASS = (
     "apiVersion: resource.k8s.io/v1\nkind: DeviceClass\nmetadata:\n  name: gpu\nspec: {}\n"
@@ -121,7 +121,7 @@ def test_findings_about_the_facts_point_at_the_facts_file(repo: Path) -> None:
         (repo / folder / "prod/app/poddisruptionbudget-web.yaml").unlink()
     result = run(repo)
     assert [(f.rule, f.path, f.line, f.object) for f in result] == [
-        ("GB416", "apps/guestbook/overlays/prod/environment.yaml", 9, "environment/prod")
+        ("GB416", "apps/environments/prod/environment.yaml", 3, "environment/prod")
     ]
 
 
@@ -157,3 +157,50 @@ def test_a_bootstrap_path_the_render_fills_counts_even_before_it_is_committed(re
     shutil.rmtree(repo / "clusters/dev")
     result = run(repo)
     assert {f.rule for f in result} == {"GB501"}  # the missing files, not a GB502 as well
+
+
+PER_CONTROLLER_LAYERS = """\
+order: [tools, app]
+perController: [tools]
+apps:
+  guestbook:
+    default: app
+"""
+TOOLS_NAMESPACE = """\
+apiVersion: v1
+kind: Namespace
+metadata:
+  name: tools
+  labels:
+    pod-security.kubernetes.io/enforce: restricted
+"""
+
+
+def test_controller_views_split_only_the_per_controller_folders(repo: Path) -> None:
+    layout = Layout(repo)
+    names = ["app/a.yaml", "tools/argocd/b.yaml", "tools/flux/c.yaml", "toolsx/d.yaml"]
+    assert controller_views(layout, names) == [names]  # no layers file: one view
+    (repo / "apps/layers.yaml").write_text(PER_CONTROLLER_LAYERS)
+    assert controller_views(layout, names) == [
+        ["app/a.yaml", "tools/flux/c.yaml", "toolsx/d.yaml"],
+        ["app/a.yaml", "tools/argocd/b.yaml", "toolsx/d.yaml"],
+    ]
+    assert controller_views(layout, ["app/a.yaml"]) == [["app/a.yaml"]]
+
+
+def test_each_controller_is_checked_on_its_own_and_a_shared_finding_is_reported_once(
+    repo: Path,
+) -> None:
+    """The same Namespace for Flux and for Argo CD is no duplicate (a cluster runs one
+    controller); a problem of a shared file is one finding, not one per controller."""
+    (repo / "apps/layers.yaml").write_text(PER_CONTROLLER_LAYERS)
+    for folder in ("rendered", "clusters"):
+        for controller in ("flux", "argocd"):
+            path = repo / folder / "prod/tools" / controller / "namespace-tools.yaml"
+            path.parent.mkdir(parents=True)
+            path.write_text(TOOLS_NAMESPACE)
+    assert found(repo) == []
+    for folder in ("rendered", "clusters"):
+        path = repo / folder / "prod/app/deployment-web.yaml"
+        path.write_text(path.read_text().replace("1.0.0@sha256:" + "1e" * 32, "1.0.0"))
+    assert found(repo) == [("GB414", "clusters/prod/app/deployment-web.yaml", 26)]

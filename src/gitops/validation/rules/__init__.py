@@ -2,8 +2,8 @@
 
 GB0xx/GB1xx/GB5xx (documents, schema, repository) live in `documents`; GB2xx (what the API server
 refuses) in names, selectors, containers, probes, volumes, quantities, cron, workloads and
-networking; GB3xx (across objects) in crossobjects and references; GB4xx (policy) in podsecurity,
-policy and policy_environment.
+networking; GB3xx (across objects) in crossobjects, references and gateway (Gateway API routes,
+cert-manager issuers); GB4xx (policy) in podsecurity, policy and policy_environment.
 """
 
 from gitops.validation.rules import (
@@ -11,6 +11,7 @@ from gitops.validation.rules import (
     cron,
     crossobjects,
     documents,
+    gateway,
     names,
     networking,
     podsecurity,
@@ -29,6 +30,7 @@ __all__ = [
     "cron",
     "crossobjects",
     "documents",
+    "gateway",
     "names",
     "networking",
     "podsecurity",

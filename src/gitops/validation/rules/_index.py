@@ -8,7 +8,7 @@ use an inverted (namespace, label, value) index instead of scanning every pod.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,7 +22,23 @@ from gitops.validation.rules._util import (
     selector_matches,
 )
 
-SECRET_PROVIDER_KINDS = frozenset({"Secret", "SealedSecret", "ExternalSecret"})
+SECRET_PROVIDER_KINDS = frozenset(
+    {"Secret", "SealedSecret", "ExternalSecret", "Certificate", "Gateway", "Ingress"}
+)
+GATEWAY_GROUP = "gateway.networking.k8s.io"
+CERT_MANAGER_GROUP = "cert-manager.io"
+ISSUER_ANNOTATION = "cert-manager.io/issuer"
+CLUSTER_ISSUER_ANNOTATION = "cert-manager.io/cluster-issuer"
+ISSUER_KIND_ANNOTATION = "cert-manager.io/issuer-kind"
+ISSUER_GROUP_ANNOTATION = "cert-manager.io/issuer-group"
+IGNORE_TLS_LISTENERS_ANNOTATION = "cert-manager.io/ignore-tls-listeners"
+CERTIFICATE_KEYS = frozenset({"tls.crt", "tls.key", "ca.crt"})
+"""The keys of the Secret cert-manager writes for a Certificate (cert-manager's meta/v1 TLS*Key)."""
+_OUTPUT_FORMAT_KEYS = {"DER": "key.der", "CombinedPEM": "tls-combined.pem"}
+_KEYSTORE_KEYS = {
+    "pkcs12": ("keystore.p12", "truststore.p12"),
+    "jks": ("keystore.jks", "truststore.jks"),
+}
 
 
 @dataclass(slots=True)
@@ -37,6 +53,7 @@ class Reference:
     key: str | None = None
     key_path: FieldPath | None = None
     optional: bool = False
+    hint: str | None = None  # why nothing in the set provides it, when that is known
 
 
 @dataclass
@@ -62,6 +79,12 @@ class EnvIndex:
 
     def find(self, kind: str, namespace: str, name: str) -> Manifest | None:
         return self.objects.get((kind, namespace, name))
+
+    def find_in_group(self, group: str, kind: str, namespace: str, name: str) -> Manifest | None:
+        """The object of that API group and kind (a Gateway of gateway.networking.k8s.io, not
+        some other API's Gateway); namespace "" for a cluster-scoped kind."""
+        found = self.identities.get((group, kind, namespace, name))
+        return found[0] if found else None
 
     def pods_matching_map(self, namespace: str, selector: dict[str, Any]) -> list[PodView]:
         """Pod templates in `namespace` whose labels include every pair of `selector`."""
@@ -115,8 +138,10 @@ def build_index(manifests: Iterable[Manifest], default_namespace: str | None) ->
             )
             index.config_keys[(ns, name)] = keys
         elif kind in SECRET_PROVIDER_KINDS:
-            target, provided = _secret_provided(manifest)
-            index.secret_keys[(ns, target)] = provided
+            for target, provided in _secrets_provided(manifest, ns):
+                _provide(index.secret_keys, (ns, target), provided)
+            if kind == "Gateway" and manifest.group == GATEWAY_GROUP:
+                index.references.extend(_gateway_certificate_references(manifest, ns))
         view = pod_view(manifest)
         if view is not None:
             index.pods.append((ns, view))
@@ -128,23 +153,181 @@ def build_index(manifests: Iterable[Manifest], default_namespace: str | None) ->
     return index
 
 
-def _secret_provided(manifest: Manifest) -> tuple[str, set[str] | None]:
-    """(name of the Secret this object makes, its keys or None when they cannot be known)."""
-    obj = manifest.obj
-    if manifest.kind == "Secret":
-        return manifest.name, set(as_dict(obj.get("data"))) | set(as_dict(obj.get("stringData")))
+def _provide(
+    secret_keys: dict[tuple[str, str], set[str] | None],
+    key: tuple[str, str],
+    provided: set[str] | None,
+) -> None:
+    """Record that a Secret is made with `provided` keys (None: unknown); two objects that make
+    the same Secret provide the keys of both."""
+    if key not in secret_keys:
+        secret_keys[key] = provided
+        return
+    known = secret_keys[key]
+    secret_keys[key] = None if known is None or provided is None else known | provided
+
+
+def _secrets_provided(manifest: Manifest, ns: str) -> Iterator[tuple[str, set[str] | None]]:
+    """(name, keys or None when they cannot be known) of each Secret this object makes in its
+    namespace: a Secret itself, a SealedSecret, an ExternalSecret, a cert-manager Certificate, or
+    a Gateway/Ingress whose certificates cert-manager issues."""
+    obj, kind = manifest.obj, manifest.kind
     spec = as_dict(obj.get("spec"))
-    if manifest.kind == "SealedSecret":
+    if kind == "Secret":
+        yield manifest.name, set(as_dict(obj.get("data"))) | set(as_dict(obj.get("stringData")))
+    elif kind == "SealedSecret":
         template = as_dict(spec.get("template"))
         name = as_dict(template.get("metadata")).get("name") or manifest.name
-        return str(name), set(as_dict(spec.get("encryptedData"))) | set(
-            as_dict(template.get("data"))
-        )
-    target = as_dict(spec.get("target"))
-    name = str(target.get("name") or manifest.name)
-    if spec.get("dataFrom") or target.get("template"):
-        return name, None
-    return name, {str(d.get("secretKey")) for _, d in items_of(spec.get("data"))}
+        keys = set(as_dict(spec.get("encryptedData"))) | set(as_dict(template.get("data")))
+        yield str(name), keys
+    elif kind == "ExternalSecret":
+        target = as_dict(spec.get("target"))
+        name = str(target.get("name") or manifest.name)
+        if spec.get("dataFrom") or target.get("template"):
+            yield name, None
+        else:
+            yield name, {str(d.get("secretKey")) for _, d in items_of(spec.get("data"))}
+    elif manifest.group == CERT_MANAGER_GROUP and kind == "Certificate":
+        if isinstance(spec.get("secretName"), str) and spec["secretName"]:
+            yield spec["secretName"], _certificate_keys(spec)
+    elif manifest.group == GATEWAY_GROUP and kind == "Gateway":
+        yield from ((name, set(CERTIFICATE_KEYS)) for name in gateway_certificates(manifest, ns))
+    elif manifest.group == "networking.k8s.io" and kind == "Ingress":
+        yield from ((name, set(CERTIFICATE_KEYS)) for name in _ingress_certificates(manifest))
+
+
+def _certificate_keys(spec: dict[str, Any]) -> set[str]:
+    """The keys cert-manager writes to a Certificate's spec.secretName: tls.crt, tls.key, ca.crt,
+    plus those of additionalOutputFormats and keystores (cert-manager v1.21.1 apis/certmanager/v1
+    CertificateOutputFormat*Key, PKCS12*Key, JKS*Key)."""
+    keys = set(CERTIFICATE_KEYS)
+    for _, output in items_of(spec.get("additionalOutputFormats")):
+        key = _OUTPUT_FORMAT_KEYS.get(str(output.get("type")))
+        if key:
+            keys.add(key)
+    for store, names in _KEYSTORE_KEYS.items():
+        if as_dict(as_dict(spec.get("keystores")).get(store)).get("create") is True:
+            keys.update(names)
+    return keys
+
+
+@dataclass(frozen=True)
+class ShimIssuer:
+    """The issuer cert-manager's certificate-shim reads from a Gateway's or an Ingress's
+    annotations (issuerForIngressLike in cert-manager v1.21.1 certificate-shim/sync.go)."""
+
+    annotation: str  # the annotation that names it: cert-manager.io/cluster-issuer or /issuer
+    name: str
+    kind: str  # ClusterIssuer or Issuer, unless cert-manager.io/issuer-kind says otherwise
+    group: str
+    problem: str | None = None  # why cert-manager refuses these annotations (it issues nothing)
+
+
+def shim_issuer(manifest: Manifest) -> ShimIssuer | None:
+    """The issuer the cert-manager annotations of `manifest` name, None when it has none."""
+    annotations = as_dict(manifest.metadata.get("annotations"))
+    issuer = annotations.get(ISSUER_ANNOTATION)
+    cluster_issuer = annotations.get(CLUSTER_ISSUER_ANNOTATION)
+    if issuer is None and cluster_issuer is None:
+        return None
+    annotation = CLUSTER_ISSUER_ANNOTATION if cluster_issuer is not None else ISSUER_ANNOTATION
+    name = str(annotations[annotation] or "")
+    kind = str(annotations.get(ISSUER_KIND_ANNOTATION) or "")
+    kind = kind or ("ClusterIssuer" if cluster_issuer is not None else "Issuer")
+    group = str(annotations.get(ISSUER_GROUP_ANNOTATION) or CERT_MANAGER_GROUP)
+    problem = None
+    if issuer is not None and cluster_issuer is not None:
+        problem = f"both {ISSUER_ANNOTATION} and {CLUSTER_ISSUER_ANNOTATION} are set"
+    elif cluster_issuer is not None and ISSUER_GROUP_ANNOTATION in annotations:
+        problem = f"both {CLUSTER_ISSUER_ANNOTATION} and {ISSUER_GROUP_ANNOTATION} are set"
+    elif not name:
+        problem = f"{annotation} names no issuer"
+    return ShimIssuer(annotation, name, kind, group, problem)
+
+
+def gateway_certificates(gateway: Manifest, ns: str) -> Iterator[str]:
+    """The Secrets cert-manager issues for a Gateway annotated with an issuer: one Certificate per
+    `tls.certificateRefs` Secret of each listener it does not skip (`shim_skips`)."""
+    for _, listener in items_of(gateway.get(("spec", "listeners"))):
+        if shim_skips(gateway, listener, ns) is None:
+            refs = as_dict(listener.get("tls")).get("certificateRefs")
+            yield from (str(ref["name"]) for _, ref in items_of(refs) if ref.get("name"))
+
+
+def shim_skips(gateway: Manifest, listener: dict[str, Any], ns: str) -> str | None:
+    """Why cert-manager issues no certificate for this listener of a Gateway, None when it does.
+
+    Mirrors SyncFnFor, handleGatewayAPIListeners and validateGatewayListenerBlock of cert-manager
+    v1.21.1 pkg/controller/certificate-shim/sync.go: the Gateway carries a valid issuer
+    annotation; the listener's protocol is HTTPS or TLS, its tls mode Terminate (the API server's
+    default when unset), it is not named in cert-manager.io/ignore-tls-listeners, it has a
+    hostname and certificateRefs that are all core Secrets of the Gateway's own namespace (one that
+    is not makes cert-manager skip the whole listener)."""
+    issuer = shim_issuer(gateway)
+    if issuer is None:
+        return f"the Gateway has no {CLUSTER_ISSUER_ANNOTATION} or {ISSUER_ANNOTATION} annotation"
+    annotations = as_dict(gateway.metadata.get("annotations"))
+    ignored = str(annotations.get(IGNORE_TLS_LISTENERS_ANNOTATION) or "").split(",")
+    tls = as_dict(listener.get("tls"))
+    refs = [ref for _, ref in items_of(tls.get("certificateRefs"))]
+    name = listener.get("name")
+    checks = (
+        (issuer.problem, f"cert-manager ignores the Gateway: {issuer.problem}"),
+        (listener.get("protocol") not in ("HTTPS", "TLS"), f"listener {name!r} is not HTTPS/TLS"),
+        (tls.get("mode", "Terminate") != "Terminate", f"listener {name!r} does not terminate TLS"),
+        (
+            isinstance(name, str) and name in {n.strip() for n in ignored},
+            f"listener {name!r} is in {IGNORE_TLS_LISTENERS_ANNOTATION}",
+        ),
+        (not listener.get("hostname"), f"cert-manager skips listener {name!r}: it has no hostname"),
+        (
+            not refs or not all(_is_local_secret(ref, ns, lenient=True) for ref in refs),
+            f"cert-manager skips listener {name!r}: one of its certificateRefs is not a Secret of "
+            f"namespace {ns}",
+        ),
+    )
+    return next((reason for failed, reason in checks if failed), None)
+
+
+def _is_local_secret(ref: dict[str, Any], ns: str, *, lenient: bool = False) -> bool:
+    """Whether a Gateway API SecretObjectReference names a Secret of namespace `ns` (group "",
+    kind Secret by default; cert-manager also takes group "core" and an empty kind)."""
+    groups = ("", "core") if lenient else ("",)
+    kinds = ("Secret", "") if lenient else ("Secret",)
+    return (
+        ref.get("group", "") in groups
+        and ref.get("kind", "Secret") in kinds
+        and ref.get("namespace", ns) == ns
+    )
+
+
+def _ingress_certificates(ingress: Manifest) -> Iterator[str]:
+    """The Secrets cert-manager issues for an Ingress annotated with an issuer: each tls entry
+    with hosts and a secretName, unless two entries share a secretName (then none; sync.go's
+    buildCertificates, validateIngressTLSBlock and checkForDuplicateSecretNames)."""
+    issuer = shim_issuer(ingress)
+    if issuer is None or issuer.problem:
+        return
+    entries = [tls for _, tls in items_of(ingress.get(("spec", "tls")))]
+    names = [tls.get("secretName") for tls in entries]
+    if len(set(map(str, names))) != len(names):
+        return
+    for tls in entries:
+        if tls.get("hosts") and isinstance(tls.get("secretName"), str) and tls["secretName"]:
+            yield tls["secretName"]
+
+
+def _gateway_certificate_references(gateway: Manifest, ns: str) -> Iterator[Reference]:
+    """A Gateway listener's tls.certificateRefs that name a Secret of its own namespace: the
+    Secret must be provided like any other (a cross-namespace one needs a ReferenceGrant)."""
+    for i, listener in items_of(gateway.get(("spec", "listeners"))):
+        refs = as_dict(listener.get("tls")).get("certificateRefs")
+        for k, ref in items_of(refs):
+            name = ref.get("name")
+            if isinstance(name, str) and name and _is_local_secret(ref, ns):
+                path = ("spec", "listeners", i, "tls", "certificateRefs", k, "name")
+                hint = shim_skips(gateway, listener, ns)
+                yield Reference(gateway, path, "Secret", ns, name, hint=hint)
 
 
 def _pod_references(view: PodView, ns: str) -> Iterable[Reference]:

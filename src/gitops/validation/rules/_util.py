@@ -183,6 +183,7 @@ CLUSTER_SCOPED_KINDS = frozenset(
         "PriorityClass",
         "RuntimeClass",
         "IngressClass",
+        "GatewayClass",
         "MutatingWebhookConfiguration",
         "ValidatingWebhookConfiguration",
         "ValidatingAdmissionPolicy",

@@ -102,3 +102,13 @@ _engine_rule(
     "An environment's overlay does not render (kustomize failed), so nothing of it can be checked.",
     "Fix the overlay at the place kustomize names; `nox -s render` shows the same error.",
 )
+_engine_rule(
+    "GB504",
+    "applied-too-early",
+    "error",
+    "An object needs what only a layer applied later provides (its kind's CRD, its namespace, a "
+    "Secret or its keys, its route's Gateway, its certificate's issuer), in the order bootstrap/ "
+    "gives a controller; or an entry point's order contradicts apps/layers.yaml.",
+    "Provide it in an earlier layer or move the object to a later one (its component label, "
+    "apps/layers.yaml); make dependsOn / sync waves follow `order`.",
+)

@@ -1,10 +1,11 @@
 """Across one environment: references to objects that do not exist.
 
-ConfigMaps, ServiceAccounts and PVCs must be in the rendered set. A Secret must be either in the
-set (a Secret, SealedSecret or ExternalSecret that makes it) or in the environment's secrets
-statement (`ctx.facts.secrets`), and a referenced key must be one the source provides. Without a
-statement (plain-path mode) a Secret that is not in the set is only a warning: it may be created by
-hand. References marked `optional: true` are never reported.
+ConfigMaps, ServiceAccounts and PVCs must be in the rendered set. A Secret (referenced by a pod,
+an Ingress's tls, or a Gateway listener's tls.certificateRefs) must be made by an object of the
+set (a SealedSecret, an ExternalSecret, a cert-manager Certificate, a Gateway or Ingress whose
+certificates cert-manager issues: `_index`), and a referenced key must be one that object
+provides. In a set that is not declared complete (plain-path mode) a Secret that is not in it is
+only a warning: it may be created by hand. References marked `optional: true` are never reported.
 """
 
 from __future__ import annotations
@@ -72,33 +73,28 @@ def check_configmap_refs(ctx: Context) -> Iterator[Issue]:
 
 def _secret_issues(ctx: Context, index: EnvIndex, ref: Reference) -> Iterator[Issue]:
     provided = index.secret_keys.get((ref.namespace, ref.name), set())
-    in_set = (ref.namespace, ref.name) in index.secret_keys
-    statement = ctx.facts.secrets
-    declared = statement.get(ref.name) if statement is not None else None
-    if in_set:
+    if (ref.namespace, ref.name) in index.secret_keys:
         if provided is not None:
             issue = _key_issue(ref, provided, "the object that makes it")
             if issue:
                 yield issue
-    elif declared is not None:
-        issue = _key_issue(ref, declared.keys, "the secrets statement")
-        if issue:
-            yield issue
-    elif statement is None:
+    elif ctx.facts.complete:
+        where = f"environment {ctx.facts.environment}" if ctx.facts.environment else "this set"
+        why = f" ({ref.hint})" if ref.hint else ""
         yield Issue(
             ref.manifest,
             ref.path,
-            f"Secret {ref.name!r} is not in this set of manifests; make sure it is created "
-            "in the cluster (Sealed Secrets, SOPS, External Secrets or by hand)",
-            severity="warning",
+            f"Secret {ref.name!r} is not provided in git for {where}{why}: seal it (`nox -s seal "
+            f"-- ENV {ref.name} KEY`), have cert-manager issue it, or fix the name",
         )
     else:
+        why = f" ({ref.hint})" if ref.hint else ""
         yield Issue(
             ref.manifest,
             ref.path,
-            f"Secret {ref.name!r} is neither rendered nor declared in the environment's "
-            f"secrets statement; add `{ref.name}: {{provider: ..., keys: [...]}}` under "
-            "secrets: in the facts file, or fix the name",
+            f"Secret {ref.name!r} is not in this set of manifests{why}; make sure it is created "
+            "in the cluster (Sealed Secrets, SOPS, External Secrets, cert-manager or by hand)",
+            severity="warning",
         )
 
 
@@ -107,8 +103,8 @@ def _secret_issues(ctx: Context, index: EnvIndex, ref: Reference) -> Iterator[Is
     "missing-secret",
     severity="error",
     scope="environment",
-    summary="A referenced Secret (or key) is neither rendered nor in the secrets statement.",
-    remediation="Declare the Secret and its keys under secrets: in environment.yaml, or fix it.",
+    summary="A referenced Secret (or key) is not provided in the environment's manifests.",
+    remediation="Seal it (nox -s seal), have cert-manager issue it, or fix the name or key.",
 )
 def check_secret_refs(ctx: Context) -> Iterator[Issue]:
     index = index_of(ctx)
@@ -241,29 +237,4 @@ def check_hpa_targets(ctx: Context) -> Iterator[Issue]:
                 ("spec", "scaleTargetRef", "name"),
                 f"scaleTargetRef {kind}/{name} does not exist in namespace {index.ns(hpa)}; "
                 "fix kind/name to match the workload",
-            )
-
-
-@rule(
-    "GB312",
-    "unused-secret-statement",
-    severity="warning",
-    scope="environment",
-    summary="The secrets statement declares a Secret that nothing in the environment references.",
-    remediation="Remove the entry from secrets: in environment.yaml, or reference the Secret.",
-)
-def check_unused_secret_statement(ctx: Context) -> Iterator[Issue]:
-    statement = ctx.facts.secrets
-    if not statement:
-        return
-    index = index_of(ctx)
-    used = {r.name for r in index.references if r.kind == "Secret"}
-    used |= {r.name for r in _ingress_tls_refs(ctx, index)}
-    for name in statement:
-        if name not in used:
-            yield Issue(
-                None,
-                ("secrets", name),
-                f"secrets statement declares {name!r} but no manifest references it; remove the "
-                "entry or fix the reference",
             )

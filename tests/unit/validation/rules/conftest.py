@@ -6,7 +6,8 @@ In a corpus file:
 - `# expect: GB201 GB202` at the end of a line: those findings, on that line;
 - `# expect-env: GB416`: a finding about the environment's facts (line 0), not a manifest;
 - `# check: GB2 GB3` (top): only rules with these prefixes are compared (default GB2 GB3 GB4);
-- `# facts: require_digest=false secrets=none version=1.31 required=A,B`: adjusts the facts.
+- `# facts: require_digest=false complete=false version=1.31 required=A,B`: adjusts the facts
+  (`complete=false`: a plain set of files, where what is not in it may exist elsewhere).
 """
 
 from __future__ import annotations
@@ -73,8 +74,8 @@ def _fact_overrides(text: str) -> dict[str, Any]:
         key, _, value = item.partition("=")
         if key == "require_digest":
             overrides["require_digest"] = value == "true"
-        elif key == "secrets" and value == "none":
-            overrides["secrets"] = None
+        elif key == "complete":
+            overrides["complete"] = value == "true"
         elif key == "version":
             overrides["kubernetes_version"] = value
         elif key == "required":

@@ -1,9 +1,10 @@
 """The rule corpus: every `# expect: GBnnn` comment in a broken fixture is exactly one finding on
-that line, and nothing else fires; the realistic good set triggers no rule at all and is valid
-for the schema step apart from its third-party custom resource."""
+that line, and nothing else fires; the realistic good sets trigger no rule at all, as a complete
+environment or as plain files, and are valid for the schema step (with the vendored CRDs)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -17,27 +18,29 @@ BAD = sorted(
 )
 
 
+GOOD = sorted(
+    p.name for p in (Path(__file__).parents[3] / "fixtures/validate-rules/good").glob("*.yaml")
+)
+
+
 def test_good_set_triggers_no_rule(rule_fixture, run_rules) -> None:
     manifests = rule_fixture("good/guestbook.yaml").manifests
-    assert len(manifests) == 14
+    assert len(manifests) == 16
     assert run_rules(manifests) == []
 
 
-def test_good_set_is_clean_without_digest_requirement_and_without_statement(
-    rule_fixture, run_rules, rule_facts
-) -> None:
-    manifests = rule_fixture("good/guestbook.yaml").manifests
-    # without a statement, the two statement-only Secrets become "make sure it exists" warnings
-    hits = run_rules(manifests, rule_facts(secrets=None, require_digest=False))
-    assert {h.rule for h in hits} == {"GB307"}
-    assert {h.severity for h in hits} == {"warning"}
+@pytest.mark.parametrize("name", GOOD)
+def test_good_sets_trigger_no_rule_complete_or_not(name: str, rule_fixture, run_rules) -> None:
+    fixture = rule_fixture(f"good/{name}")
+    assert run_rules(fixture.manifests, fixture.facts) == []
+    plain = replace(fixture.facts, complete=False, require_digest=False)
+    assert run_rules(fixture.manifests, plain) == []
 
 
-def test_the_good_set_is_schema_valid(fixtures_dir: Path) -> None:
-    facts = Facts(
-        kubernetes_version="1.34", custom_resources=("bitnami.com/v1alpha1/SealedSecret",)
-    )
-    findings = validate_paths([fixtures_dir / "validate-rules/good/guestbook.yaml"], facts)
+@pytest.mark.parametrize("name", GOOD)
+def test_the_good_sets_are_schema_valid(name: str, fixtures_dir: Path) -> None:
+    facts = Facts(kubernetes_version="1.34")  # the CRDs of their custom resources are vendored
+    findings = validate_paths([fixtures_dir / "validate-rules/good" / name], facts)
     assert [f.format() for f in findings if f.rule.startswith(("GB0", "GB1"))] == []
 
 

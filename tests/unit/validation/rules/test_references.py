@@ -1,20 +1,21 @@
-"""Reference rules (`rules.references`): what a pod refers to must exist, or be stated."""
+"""Reference rules (`rules.references`): what a pod refers to must exist, or be provided."""
 
 from __future__ import annotations
 
 
-def test_secret_without_statement_is_a_warning_and_with_statement_an_error(
+def test_unprovided_secret_is_a_warning_in_a_plain_set_and_an_error_in_a_complete_one(
     pod, run_rules, rule_facts
 ) -> None:
     manifests = pod(
         "      envFrom:\n        - secretRef: {name: api-token}\n"
         "        - secretRef: {name: maybe, optional: true}"
     )
-    hits = run_rules(manifests, rule_facts(secrets=None), ["GB307"])
+    hits = run_rules(manifests, rule_facts(complete=False), ["GB307"])
     assert [(h.line, h.severity) for h in hits] == [(11, "warning")]
+    assert "not in this set of manifests" in hits[0].message
     hits = run_rules(manifests, rule_facts(), ["GB307"])
     assert [(h.line, h.severity) for h in hits] == [(11, "error")]
-    assert "secrets statement" in hits[0].message
+    assert "not provided in git for environment test" in hits[0].message
 
 
 def test_default_service_account_needs_no_object(pod, run_rules) -> None:
