@@ -10,8 +10,10 @@ tb
 # html.parser.HTMLParser calls these
 _.handle_starttag
 _.handle_endtag
-# http.server.BaseHTTPRequestHandler calls this (tests' recording server)
+# http.server.BaseHTTPRequestHandler calls these (tests' recording servers)
 _.log_message
+_.do_GET
+_.do_POST
 # yaml: a Dumper's increase_indent(flow, indentless) and a Resolver's hooks
 indentless
 _.descend_resolver

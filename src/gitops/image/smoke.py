@@ -17,7 +17,7 @@ from pathlib import Path
 
 from gitops import Say
 from gitops.errors import GitopsError
-from gitops.image.probe import http_request, post_and_read_back
+from gitops.image.probe import Site, http_request, post_and_read_back
 from gitops.localservers import free_port
 from gitops.system.process import run
 
@@ -168,7 +168,7 @@ def smoke_test(podman: str, image: str, *, keep: bool = False, say: Say = print)
             ready = wait_ready(podman, name, port)
             say(f"smoke: /readyz answered 200 after {ready:.1f}s on port {port}")
             message = f"smoke test {secrets.token_hex(6)}"
-            post_and_read_back(port, message)
+            post_and_read_back(Site.local(port), message)
             say(f"smoke: posted {message!r} and read it back")
             status = run([podman, "exec", name, "cat", "/proc/1/status"], what="podman exec").stdout
             uid = parse_proc_uid(status)

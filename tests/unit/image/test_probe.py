@@ -68,7 +68,9 @@ def test_post_and_read_back_against_a_form_with_csrf() -> None:
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        imageprobe.post_and_read_back(server.server_port, "hello from the smoke test")
+        imageprobe.post_and_read_back(
+            imageprobe.Site.local(server.server_port), "hello from the smoke test"
+        )
         assert store == ["hello from the smoke test"]
     finally:
         server.shutdown()
@@ -84,6 +86,6 @@ def test_post_that_does_not_show_up_fails() -> None:
     thread.start()
     try:
         with pytest.raises(GitopsError, match="is not on the page"):
-            imageprobe.post_and_read_back(server.server_port, "lost message")
+            imageprobe.post_and_read_back(imageprobe.Site.local(server.server_port), "lost message")
     finally:
         server.shutdown()
