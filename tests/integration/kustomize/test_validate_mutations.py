@@ -1,0 +1,70 @@
+"""The gate, run as a user runs it, on a copy of this repository broken the ways a cluster would
+not converge from: `python -m gitops render` then `validate` exits 1 with a one-line finding
+naming the line of apps/ to edit. (GB504's cases: test_applyorder.py.)"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from gitops.repo.layout import Layout
+
+
+@pytest.fixture
+def repo(tmp_path: Path, copy_repo: Callable[[Path], Layout]) -> Layout:
+    return copy_repo(tmp_path / "repo")
+
+
+def gate(layout: Layout) -> subprocess.CompletedProcess[str]:
+    """Render the copy, then validate it: the validate run."""
+    command = [sys.executable, "-m", "gitops"]
+    render = subprocess.run(
+        [*command, "render"], cwd=layout.root, capture_output=True, text=True, check=False
+    )
+    assert render.returncode == 0, render.stderr
+    return subprocess.run(
+        [*command, "validate"], cwd=layout.root, capture_output=True, text=True, check=False
+    )
+
+
+def replace_once(path: Path, old: str, new: str) -> int:
+    """Replace `old` (once in `path`) by `new`; the 1-based line it was on."""
+    text = path.read_text(encoding="utf-8")
+    assert text.count(old) == 1, f"{old!r} is not once in {path}"
+    path.write_text(text.replace(old, new), encoding="utf-8")
+    return text[: text.index(old)].count("\n") + 1
+
+
+def test_a_route_to_a_gateway_that_does_not_exist(repo: Layout) -> None:
+    routes = repo.root / "apps/guestbook/base/routes.yaml"
+    line = replace_once(
+        routes,
+        "      name: public\n      sectionName: https-guestbook\n",
+        "      name: private\n      sectionName: https-guestbook\n",
+    )
+    done = gate(repo)
+    assert done.returncode == 1, done.stdout + done.stderr
+    found = sorted(f.split(" (rendered:")[0] for f in done.stdout.splitlines() if " GB313 " in f)
+    assert found == [
+        f"apps/guestbook/base/routes.yaml:{line}: error GB313 "
+        f"HTTPRoute/guestbook-{env}/guestbook-web: Gateway gateway/private does not exist in "
+        f"environment {env}; fix the parentRef's name/namespace or add the Gateway"
+        for env in ("dev", "prod")
+    ]
+
+
+def test_a_secret_the_web_pods_read_that_git_does_not_provide(repo: Layout) -> None:
+    """Sealed Secrets are the only source of the guestbook's Secrets: one dropped from the dev
+    overlay leaves the Deployment's reference unmet (GB307), in dev only."""
+    overlay = repo.root / "apps/guestbook/overlays/dev/kustomization.yaml"
+    replace_once(overlay, "  - secrets/guestbook-django.yaml\n", "")
+    done = gate(repo)
+    assert done.returncode == 1, done.stdout + done.stderr
+    found = [f for f in done.stdout.splitlines() if " GB307 " in f]
+    assert found, done.stdout
+    assert all("guestbook-dev" in f and "'guestbook-django'" in f for f in found), found
+    assert any("Deployment/guestbook-dev/guestbook-web" in f for f in found), found
