@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import yaml
 
 from gitops.render.controllers import CONTROLLERS, FLUX_SOURCES
 from gitops.render.state import Rendered
@@ -66,6 +67,17 @@ def runbook_commands() -> list[str]:
 
 def test_the_runbook_creates_by_hand_only_the_root_key_and_the_entry_points() -> None:
     assert runbook_commands() == HAND_STEPS
+
+
+def test_the_end_to_end_workflow_installs_the_flux_of_the_runbook() -> None:
+    """.github/workflows/e2e.yml follows the runbook on kind: the same Flux release."""
+    (install,) = [c for c in HAND_STEPS if c.startswith("flux install")]
+    version = install.split("--version=v")[1]
+    workflow = yaml.safe_load((REPO / ".github/workflows/e2e.yml").read_text(encoding="utf-8"))
+    steps = [step for job in workflow["jobs"].values() for step in job.get("steps", [])]
+    (setup,) = [s for s in steps if str(s.get("uses", "")).startswith("fluxcd/flux2/action@")]
+    assert str(setup["with"]["version"]) == version
+    assert any(str(s.get("run", "")).strip() == "flux install" for s in steps)
 
 
 def test_the_root_key_is_where_the_sealed_secrets_controller_reads_its_keys() -> None:
