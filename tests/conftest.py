@@ -13,10 +13,16 @@ import os
 import shutil
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.asymmetric.types import CertificateIssuerPrivateKeyTypes
+from cryptography.x509.oid import NameOID
 
 from gitops import validation
 from gitops.repo.layout import Layout
@@ -171,3 +177,56 @@ def run_rules(rule_facts: Callable[..., Facts]) -> Callable[..., list[Hit]]:
         )
 
     return run
+
+
+# ---- throwaway Sealed Secrets keys (made here, never stored) and a repository sealed for one
+
+
+@pytest.fixture(scope="session")
+def rsa_key() -> rsa.RSAPrivateKey:
+    """A throwaway 2048-bit key (the controller's default is 4096; the scheme is the same)."""
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
+@pytest.fixture(scope="session")
+def make_certificate() -> Callable[..., bytes]:
+    """make_certificate(key, not_after=...): a self-signed PEM certificate for `key`."""
+
+    def make(
+        key: CertificateIssuerPrivateKeyTypes,
+        *,
+        not_after: datetime | None = None,
+        common_name: str = "sealed-secret",
+    ) -> bytes:
+        now = datetime.now(UTC)
+        not_after = not_after or now + timedelta(days=3650)
+        name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
+        certificate = (
+            x509.CertificateBuilder()
+            .subject_name(name)
+            .issuer_name(name)
+            .public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(min(now, not_after) - timedelta(days=365))
+            .not_valid_after(not_after)
+            .sign(key, hashes.SHA256())
+        )
+        return certificate.public_bytes(serialization.Encoding.PEM)
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def certificate_pem(rsa_key: rsa.RSAPrivateKey, make_certificate: Callable[..., bytes]) -> bytes:
+    return make_certificate(rsa_key)
+
+
+@pytest.fixture
+def sealing_repo(
+    tmp_path: Path, copy_repo: Callable[[Path], Layout], certificate_pem: bytes
+) -> Layout:
+    """A copy of this repository whose dev certificate is `certificate_pem` (the private key is
+    `rsa_key`): what `seal` reads and writes, to change freely."""
+    layout = copy_repo(tmp_path / "repo")
+    layout.sealing_certificate("dev").write_bytes(certificate_pem)
+    return layout

@@ -1,5 +1,5 @@
 """Every test here runs kustomize (or kubectl kustomize). The seal tests also get a copy of this
-repository whose dev certificate belongs to a throwaway key made here (never stored), and run
+repository whose dev certificate belongs to a throwaway key (tests/conftest.py: `rsa_key`), and run
 `python -m gitops seal` in it as a process, the value on stdin."""
 
 from __future__ import annotations
@@ -10,14 +10,9 @@ import subprocess
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.x509.oid import NameOID
 
 from gitops.render import sync
 from gitops.render.state import render_all
@@ -30,46 +25,12 @@ def _kustomize(request: pytest.FixtureRequest) -> None:
     request.getfixturevalue("needs_kustomize")
 
 
-@dataclass(frozen=True)
-class SealingKey:
-    """A throwaway Sealed Secrets key pair: the private key, and its self-signed certificate as
-    `kubeseal --fetch-cert` prints the controller's."""
-
-    private_key: rsa.RSAPrivateKey
-    certificate_pem: bytes
-
-
-@pytest.fixture(scope="session")
-def sealing_key() -> SealingKey:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    name = x509.Name(
-        [
-            x509.NameAttribute(NameOID.COMMON_NAME, "sealed-secret"),
-            x509.NameAttribute(NameOID.ORGANIZATION_NAME, "sealed-secret"),
-        ]
-    )
-    now = datetime.now(UTC)
-    certificate = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(days=1))
-        .not_valid_after(now + timedelta(days=3650))
-        .sign(key, hashes.SHA256())
-    )
-    return SealingKey(key, certificate.public_bytes(serialization.Encoding.PEM))
-
-
 @pytest.fixture
-def sealing_repo(tmp_path: Path, copy_repo, sealing_key: SealingKey) -> Layout:
-    """A copy of this repository (apps/, clusters/, bootstrap/) with dev's certificate replaced
-    by `sealing_key`'s, rendered, so that clusters/ starts as a fresh render of apps/."""
-    layout = copy_repo(tmp_path / "repo")
-    layout.sealing_certificate("dev").write_bytes(sealing_key.certificate_pem)
-    sync.write(layout, render_all(layout))
-    return layout
+def sealing_repo(sealing_repo: Layout) -> Layout:
+    """tests/conftest.py's `sealing_repo` (dev sealed for `rsa_key`), rendered, so that
+    clusters/ starts as a fresh render of apps/."""
+    sync.write(sealing_repo, render_all(sealing_repo))
+    return sealing_repo
 
 
 @dataclass(frozen=True)

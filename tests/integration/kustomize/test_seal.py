@@ -47,7 +47,7 @@ def _dev_namespace(layout: Layout) -> str:
 
 
 def test_a_value_on_stdin_is_sealed_into_one_line_and_its_rendered_copy(
-    sealing_repo: Layout, run_seal, sealing_key, snapshot: Snapshot
+    sealing_repo: Layout, run_seal, rsa_key, snapshot: Snapshot
 ) -> None:
     value = f"django-{secrets.token_hex(16)}"
     root = sealing_repo.root
@@ -71,7 +71,7 @@ def test_a_value_on_stdin_is_sealed_into_one_line_and_its_rendered_copy(
     sealed = _sealed(root / OVERLAY_SECRET, "secret-key")
     assert sealed == _sealed(root / RENDERED_SECRET, "secret-key")
     label = encryption_label(_dev_namespace(sealing_repo), "guestbook-django")
-    assert hybrid_decrypt(sealing_key.private_key, sealed, label) == value.encode()
+    assert hybrid_decrypt(rsa_key, sealed, label) == value.encode()
     # the plaintext is nowhere: no file of the copy, no output, no command line
     for path, data in after.items():
         assert value.encode() not in data, path
@@ -82,7 +82,7 @@ def test_a_value_on_stdin_is_sealed_into_one_line_and_its_rendered_copy(
 
 
 def test_generate_seals_a_new_random_value_that_is_never_shown(
-    sealing_repo: Layout, run_seal, sealing_key, snapshot: Snapshot
+    sealing_repo: Layout, run_seal, rsa_key, snapshot: Snapshot
 ) -> None:
     root = sealing_repo.root
     before = snapshot(root)
@@ -90,7 +90,7 @@ def test_generate_seals_a_new_random_value_that_is_never_shown(
     assert result.returncode == 0, result.stderr
     path = "apps/guestbook/overlays/dev/secrets/guestbook-postgres.yaml"
     label = encryption_label(_dev_namespace(sealing_repo), "guestbook-postgres")
-    value = hybrid_decrypt(sealing_key.private_key, _sealed(root / path, "password"), label)
+    value = hybrid_decrypt(rsa_key, _sealed(root / path, "password"), label)
     assert re.fullmatch(rb"[0-9a-f]{32}", value)
     after = snapshot(root)
     assert _changed(before, after) == [
@@ -102,7 +102,7 @@ def test_generate_seals_a_new_random_value_that_is_never_shown(
     again = run_seal("dev", "guestbook-postgres", "password", "--generate", "password")
     assert again.returncode == 0, again.stderr
     assert (
-        hybrid_decrypt(sealing_key.private_key, _sealed(root / path, "password"), label) != value
+        hybrid_decrypt(rsa_key, _sealed(root / path, "password"), label) != value
     )  # a new value each time
 
 
@@ -140,7 +140,7 @@ def test_an_unknown_environment_is_a_usage_error(
 
 
 def test_a_new_secret_creates_its_file_and_one_resources_line(
-    sealing_repo: Layout, run_seal, sealing_key, snapshot: Snapshot
+    sealing_repo: Layout, run_seal, rsa_key, snapshot: Snapshot
 ) -> None:
     root = sealing_repo.root
     before = snapshot(root)
@@ -163,7 +163,7 @@ def test_a_new_secret_creates_its_file_and_one_resources_line(
     )
     label = encryption_label(_dev_namespace(sealing_repo), "guestbook-extra")
     sealed = _sealed(root / created, "api-token")
-    assert hybrid_decrypt(sealing_key.private_key, sealed, label) == b"token-value-1"
+    assert hybrid_decrypt(rsa_key, sealed, label) == b"token-value-1"
 
 
 @pytest.mark.parametrize("secret", ["guestbook-django", "guestbook-extra"])

@@ -1,23 +1,17 @@
 """Fixtures of the sealing tests: upstream's key and sealed values (tests/fixtures/sealed-secrets,
-see SOURCES.md there), and throwaway RSA keys and certificates made here and never stored."""
+see SOURCES.md there), and a throwaway EC key (the RSA ones and `sealing_repo`:
+tests/conftest.py)."""
 
 from __future__ import annotations
 
 import base64
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 import yaml
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
-from cryptography.hazmat.primitives.asymmetric.types import CertificateIssuerPrivateKeyTypes
-from cryptography.x509.oid import NameOID
-
-from gitops.repo.layout import Layout
 
 
 @dataclass(frozen=True)
@@ -84,55 +78,5 @@ def upstream_values(upstream_dir: Path) -> list[UpstreamValue]:
 
 
 @pytest.fixture(scope="session")
-def rsa_key() -> rsa.RSAPrivateKey:
-    """A throwaway 2048-bit key (the controller's default is 4096; the scheme is the same)."""
-    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
-
-
-@pytest.fixture(scope="session")
-def make_certificate() -> Callable[..., bytes]:
-    """make_certificate(key, not_after=...): a self-signed PEM certificate for `key`."""
-
-    def make(
-        key: CertificateIssuerPrivateKeyTypes,
-        *,
-        not_after: datetime | None = None,
-        common_name: str = "sealed-secret",
-    ) -> bytes:
-        now = datetime.now(UTC)
-        not_after = not_after or now + timedelta(days=3650)
-        name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
-        certificate = (
-            x509.CertificateBuilder()
-            .subject_name(name)
-            .issuer_name(name)
-            .public_key(key.public_key())
-            .serial_number(x509.random_serial_number())
-            .not_valid_before(min(now, not_after) - timedelta(days=365))
-            .not_valid_after(not_after)
-            .sign(key, hashes.SHA256())
-        )
-        return certificate.public_bytes(serialization.Encoding.PEM)
-
-    return make
-
-
-@pytest.fixture(scope="session")
-def certificate_pem(rsa_key: rsa.RSAPrivateKey, make_certificate: Callable[..., bytes]) -> bytes:
-    return make_certificate(rsa_key)
-
-
-@pytest.fixture(scope="session")
 def ec_key() -> ec.EllipticCurvePrivateKey:
     return ec.generate_private_key(ec.SECP256R1())
-
-
-@pytest.fixture
-def sealing_repo(
-    tmp_path: Path, copy_repo: Callable[[Path], Layout], certificate_pem: bytes
-) -> Layout:
-    """A copy of this repository whose dev certificate is `certificate_pem` (the private key is
-    `rsa_key`): what `seal` reads and writes, to change freely."""
-    layout = copy_repo(tmp_path / "repo")
-    layout.sealing_certificate("dev").write_bytes(certificate_pem)
-    return layout
