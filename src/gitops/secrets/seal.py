@@ -7,8 +7,8 @@ the controller unseals it only there), merged into `apps/<app>/overlays/<env>/se
 lives in memory only: it comes from stdin or is generated, and never reaches a file, a message or
 a process's arguments.
 
-Every file is written only once all of them are ready: when the render fails, the overlay's
-files are put back as they were.
+Every file is written only once all of them are ready: when the render fails or a signal stops
+it before clusters/ is written, the overlay's files are put back as they were.
 """
 
 from __future__ import annotations
@@ -114,15 +114,22 @@ def seal(
 
 def _write_and_render(layout: Layout, env: str, *edits: tuple[Path, str | None, str]) -> list[Path]:
     """Write each (path, old text or None, new text), render `env` into clusters/; the files
-    the render changed. When the render fails or a signal arrives, the old texts come back, and
-    a folder made for a new file goes again."""
+    the render changed. Until clusters/ is written, a failed render or a signal puts the old
+    texts back (and removes a folder made for a new file); once it is, the change is whole and
+    stays, whatever arrives after."""
     made = [p.parent for p, old, _ in edits if old is None and not p.parent.exists()]
+    written = False
     try:
         for path, _, new in edits:
             atomic_write(path, new)
         rendered_state = render_all(layout, [env])
-        return [change.path for change in sync.write(layout, rendered_state)]
+        with signals_held():
+            changes = sync.write(layout, rendered_state)
+            written = True
+        return [change.path for change in changes]
     except BaseException:
+        if written:
+            raise
         with signals_held():
             for path, old, _ in edits:
                 if old is None:

@@ -8,6 +8,10 @@ from __future__ import annotations
 import base64
 import re
 import secrets
+import signal
+import subprocess
+import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -23,6 +27,8 @@ pytestmark = pytest.mark.slow
 OVERLAY_SECRET = "apps/guestbook/overlays/dev/secrets/guestbook-django.yaml"
 RENDERED_SECRET = "clusters/dev/data/sealedsecret-guestbook-django.yaml"
 KUSTOMIZATION = "apps/guestbook/overlays/dev/kustomization.yaml"
+CREATED = "apps/guestbook/overlays/dev/secrets/guestbook-extra.yaml"
+POINTS = 10
 Snapshot = Callable[[Path], dict[str, bytes]]
 
 
@@ -179,3 +185,62 @@ def test_a_failed_render_puts_the_overlay_files_back(
     assert result.returncode == 2, result.stderr
     assert "missing-file.yaml" in result.stderr
     assert snapshot(sealing_repo.root) == before
+
+
+def _restore(root: Path, files: dict[str, bytes]) -> None:
+    """Put `root` back to the snapshot `files`: every file as it was, none added."""
+    for path in sorted(root.rglob("*"), reverse=True):
+        relative = path.relative_to(root).as_posix()
+        if path.is_file() and relative not in files:
+            path.unlink()
+        elif path.is_dir() and not any(path.iterdir()):
+            path.rmdir()
+    for relative, data in files.items():
+        (root / relative).write_bytes(data)
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP, signal.SIGINT])
+def test_seal_stopped_anywhere_changes_nothing_or_finishes(
+    sealing_repo: Layout, snapshot: Snapshot, signum: int
+) -> None:
+    """A new Secret (a new file, a resources line, a render) stopped by a signal at many points:
+    the repository is exactly as before, or seal finished; never a half-written overlay, a
+    leftover temporary file or a folder of the render's."""
+    root = sealing_repo.root
+    before = snapshot(root)
+    argv = [sys.executable, "-m", "gitops", "seal", "dev", "guestbook-extra", "token"]
+
+    def start() -> subprocess.Popen[bytes]:
+        process = subprocess.Popen(
+            argv,
+            cwd=root,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        assert process.stdin is not None
+        process.stdin.write(b"interrupted-value")
+        process.stdin.close()
+        return process
+
+    started = time.monotonic()
+    assert start().wait() == 0
+    full = time.monotonic() - started
+    finished = [KUSTOMIZATION, CREATED, "clusters/dev/data/sealedsecret-guestbook-extra.yaml"]
+    assert _changed(before, snapshot(root)) == finished
+    outcomes = set()
+    for point in range(POINTS):
+        _restore(root, before)
+        process = start()
+        time.sleep(full * 1.2 * point / POINTS)
+        process.send_signal(signum)
+        code = process.wait(timeout=60)
+        changed = _changed(before, snapshot(root))
+        if changed:  # finished (the signal may have come after the work was whole)
+            outcomes.add("finished")
+            assert changed == finished, (point, code)
+        else:
+            outcomes.add("stopped")
+            assert code in (128 + signum, -signum), (point, code)
+            assert changed == [], (point, code)
+    assert "stopped" in outcomes
