@@ -24,13 +24,22 @@ def _command(repo: Path, *args: str) -> subprocess.Popen[bytes]:
         cwd=repo,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
+
+
+def _stop(process: subprocess.Popen[bytes], signum: int) -> tuple[int, str]:
+    """Send `signum`; the exit code and what the command printed on stderr."""
+    process.send_signal(signum)
+    _, err = process.communicate(timeout=60)
+    return process.returncode, err.decode(errors="replace").strip()
 
 
 def _duration(repo: Path, *args: str) -> float:
     started = time.monotonic()
-    assert _command(repo, *args).wait() == 0
+    process = _command(repo, *args)
+    _, err = process.communicate()
+    assert process.returncode == 0, err
     return time.monotonic() - started
 
 
@@ -52,18 +61,17 @@ def test_bump_stopped_anywhere_changes_nothing_or_finishes(
         branch = f"bump/dev/guestbook-1.1.{point}"
         process = _command(repo, "bump", "dev", f"{IMAGE}:1.1.{point}", "--no-validate")
         time.sleep(full * 1.2 * point / POINTS)
-        process.send_signal(signum)
-        code = process.wait(timeout=60)
+        code, said = _stop(process, signum)
         after = repo_state(repo)
-        assert _leftovers(repo, git) == (1, []), (point, code)
+        assert _leftovers(repo, git) == (1, []), (point, code, said)
         if branch in after["branches"]:  # finished (the signal may have come after the work)
             outcomes.add("finished")
             assert after["branches"] == sorted([*before["branches"], branch]), point
             after["branches"] = before["branches"]
         else:
             outcomes.add("stopped")
-            assert code in (128 + signum, -signum), (point, code)
-        assert after == before, (point, code)
+            assert code in (128 + signum, -signum), (point, code, said)
+        assert after == before, (point, code, said)
     assert "stopped" in outcomes
 
 
@@ -82,12 +90,11 @@ def test_render_stopped_anywhere_leaves_clusters_as_they_were_or_complete(
         git(repo, "checkout", "--quiet", "--", "clusters")
         process = _command(repo, "render")
         time.sleep(full * 1.2 * point / POINTS)
-        process.send_signal(signum)
-        code = process.wait(timeout=60)
+        code, said = _stop(process, signum)
         now = snapshot(repo / "clusters")
-        assert now in (old, new), (point, code)
-        assert _leftovers(repo, git)[1] == [], (point, code)
+        assert now in (old, new), (point, code, said)
+        assert _leftovers(repo, git)[1] == [], (point, code, said)
         outcomes.add("finished" if now == new else "stopped")
         if now == old:
-            assert code in (128 + signum, -signum), (point, code)
+            assert code in (128 + signum, -signum), (point, code, said)
     assert "stopped" in outcomes
