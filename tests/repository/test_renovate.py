@@ -87,3 +87,22 @@ def test_the_schema_check_rejects_a_misspelt_option(tmp_path: Path, config) -> N
     result = _check(bad)
     assert result.returncode != 0
     assert "pinDigest" in result.stdout
+
+
+@pytest.mark.parametrize("image", ["docker.io/library/postgres", "docker.io/library/redis"])
+def test_stateful_images_keep_their_major_version(config, repo_root: Path, image: str) -> None:
+    """A major upgrade of PostgreSQL (or Redis) on an old data directory breaks it: Renovate
+    may propose minor and patch updates of the images the manifests use, never a major one."""
+    used = {
+        match[1]
+        for path in (repo_root / "apps").rglob("*.yaml")
+        for match in re.finditer(r"image: ([^:@\s]+)[:@]", path.read_text())
+    }
+    assert image in used
+    majors = [
+        rule
+        for rule in config["packageRules"]
+        if image in rule.get("matchPackageNames", []) and rule.get("matchUpdateTypes") == ["major"]
+    ]
+    assert len(majors) == 1 and majors[0]["enabled"] is False
+    assert majors[0]["matchDatasources"] == ["docker"]
