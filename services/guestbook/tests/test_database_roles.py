@@ -23,9 +23,8 @@ from urllib.parse import urlsplit
 import psycopg2
 import psycopg2.errors
 import pytest
-import yaml
 
-from tests.live import SERVICE_DIR, manage, production_env, request
+from tests.live import SERVICE_DIR, manage, production_env, request, unavailable
 
 pytestmark = pytest.mark.servers
 
@@ -42,11 +41,22 @@ SECRET_KEYS = {
 }
 EARLIER = "written before the roles existed"
 
+
 # --- the manifests --------------------------------------------------------------------------------
 
 
+def read_yaml(path: Path) -> list[Any]:
+    """The documents of a YAML file. PyYAML comes with the repository's package (pip install -e .),
+    as gitops.localservers does: imported here, so that runs without it still collect this file."""
+    try:
+        import yaml
+    except ImportError as exc:
+        unavailable(f"PyYAML cannot be imported ({exc}): pip install -e . at the repository root")
+    return list(yaml.safe_load_all(path.read_text(encoding="utf-8")))
+
+
 def base_object(filename: str, kind: str, name: str) -> dict[str, Any]:
-    for document in yaml.safe_load_all((BASE / filename).read_text(encoding="utf-8")):
+    for document in read_yaml(BASE / filename):
         if document and document["kind"] == kind and document["metadata"]["name"] == name:
             return dict(document)
     raise AssertionError(f"no {kind} {name} in apps/guestbook/base/{filename}")
@@ -98,7 +108,7 @@ def post_start_script() -> str:
     postgres = container(spec, "postgres")
     command = postgres["lifecycle"]["postStart"]["exec"]["command"]
     assert command[:2] == ["sh", "-c"] and len(command) == 3, command
-    kustomization = yaml.safe_load((BASE / "kustomization.yaml").read_text(encoding="utf-8"))
+    (kustomization,) = read_yaml(BASE / "kustomization.yaml")
     generators = {g["name"]: g for g in kustomization["configMapGenerator"]}
     assert generators[ROLES_CONFIGMAP]["files"] == [ROLES_FILE]
     (volume,) = [
