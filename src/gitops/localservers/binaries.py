@@ -7,7 +7,7 @@ from pathlib import Path
 
 from gitops.errors import ToolMissing
 
-PG_TOOLS = ("initdb", "postgres", "pg_isready", "psql")
+PG_TOOLS = ("initdb", "postgres", "pg_isready", "psql", "pg_dump")
 
 
 def postgres_bindir() -> Path | None:

@@ -1,4 +1,6 @@
-"""A real PostgreSQL on 127.0.0.1: a private cluster in a folder, a login role and its database.
+"""A real PostgreSQL on 127.0.0.1: a private cluster in a folder, a login role and its database
+(or, with `login_role=False`, only the superuser `postgres`, as the official image's initdb leaves
+it; it connects over the Unix socket in `socket_dir`, without a password).
 
 Started from the distribution's binaries (Debian: `apt-get install -y postgresql`), not containers,
 so it starts in about a second. PostgreSQL refuses to run as root; when the caller is root (CI,
@@ -30,13 +32,23 @@ START_TIMEOUT = 30.0
 STOP_TIMEOUT = 15.0
 PG_USER = "guestbook"
 PG_DATABASE = "guestbook"
+SUPERUSER = "postgres"
 SOCKET_PATH_LIMIT = 100  # sun_path is 108 bytes, with ".s.PGSQL.NNNNN" appended
 
 
 class PostgresServer:
-    """A PostgreSQL cluster in `workdir`: a login role that may CREATE DATABASE, and its DB."""
+    """A PostgreSQL cluster in `workdir`: a login role that may CREATE DATABASE, and its DB
+    (neither when `login_role` is false)."""
 
-    def __init__(self, workdir: Path, bindir: Path, run_as: RunAs | None, socket_dir: Path):
+    def __init__(
+        self,
+        workdir: Path,
+        bindir: Path,
+        run_as: RunAs | None,
+        socket_dir: Path,
+        *,
+        login_role: bool = True,
+    ) -> None:
         self.workdir = workdir
         self.bindir = bindir
         self.run_as = run_as
@@ -46,6 +58,8 @@ class PostgresServer:
         self.user = PG_USER
         self.password = secrets.token_urlsafe(24)
         self.database = PG_DATABASE
+        self.login_role = login_role
+        self.superuser = SUPERUSER
         self.daemon = Daemon("PostgreSQL", workdir / "postgres.log")
 
     @property
@@ -66,7 +80,7 @@ class PostgresServer:
                 pg_tool(self.bindir, "initdb"),
                 "--pgdata",
                 str(self.data_dir),
-                "--username=postgres",
+                f"--username={SUPERUSER}",
                 "--auth-local=trust",  # the socket folder is private (0700) to the server
                 "--auth-host=scram-sha-256",
                 "--encoding=UTF8",
@@ -78,6 +92,8 @@ class PostgresServer:
             timeout=120,
         )
         self.start()
+        if not self.login_role:
+            return
         sql = (
             f"CREATE ROLE {self.user} LOGIN CREATEDB PASSWORD '{self.password}';\n"
             f"CREATE DATABASE {self.database} OWNER {self.user};\n"
@@ -85,7 +101,7 @@ class PostgresServer:
         psql = pg_tool(self.bindir, "psql")
         socket_args = ["-h", str(self.socket_dir), "-p", str(self.port)]
         run(
-            [psql, "-X", "-q", "-v", "ON_ERROR_STOP=1", *socket_args, "-U", "postgres", "-f", "-"],
+            [psql, "-X", "-q", "-v", "ON_ERROR_STOP=1", *socket_args, "-U", SUPERUSER, "-f", "-"],
             what="creating the role and database",
             input=sql,
             timeout=120,
@@ -121,7 +137,7 @@ class PostgresServer:
 
 
 @contextlib.contextmanager
-def postgres_server(workdir: Path) -> Iterator[PostgresServer]:
+def postgres_server(workdir: Path, *, login_role: bool = True) -> Iterator[PostgresServer]:
     bindir = postgres_bindir()
     if bindir is None:
         raise ToolMissing(f"PostgreSQL's initdb and postgres were not found; {servers_hint()}")
@@ -133,7 +149,7 @@ def postgres_server(workdir: Path) -> Iterator[PostgresServer]:
         if len(str(socket_dir.resolve())) > SOCKET_PATH_LIMIT - 20:
             short = stack.enter_context(tempfile.TemporaryDirectory(prefix="pg-"))
             socket_dir = Path(short) / "s"
-        server = PostgresServer(workdir, bindir, run_as, socket_dir)
+        server = PostgresServer(workdir, bindir, run_as, socket_dir, login_role=login_role)
         try:
             if run_as:
                 undo = grant_traversal(workdir, run_as) + grant_traversal(socket_dir.parent, run_as)

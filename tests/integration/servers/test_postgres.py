@@ -62,3 +62,25 @@ def test_postgres_refuses_a_wrong_password_and_is_down_after_stop(
         assert _psql(pg.url, "SELECT 1").returncode != 0
         pg.start()
         assert _psql(pg.url, "SELECT 1").stdout.strip() == "1"
+
+
+def test_postgres_without_a_login_role_has_only_the_superuser_over_its_socket(
+    tmp_path: Path,
+) -> None:
+    """As the official image's initdb leaves a cluster: the superuser `postgres`, no other role,
+    no database but initdb's; psql reaches it over the Unix socket without a password."""
+    with postgres_server(tmp_path / "pg", login_role=False) as pg:
+        socket = ["-h", str(pg.socket_dir), "-p", str(pg.port), "-U", pg.superuser]
+        roles = "SELECT string_agg(rolname, ',') FROM pg_roles WHERE rolname !~ '^pg_'"
+        databases = "SELECT string_agg(datname, ',' ORDER BY datname) FROM pg_database"
+        psql = ["psql", "-X", "-A", "-t", "-v", "ON_ERROR_STOP=1", *socket, "-d", "postgres"]
+        listed = subprocess.run(
+            [*psql, "-c", roles, "-c", databases],
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=30,
+        )
+        assert listed.returncode == 0, listed.stderr
+        assert listed.stdout.split() == ["postgres", "postgres,template0,template1"]
+        assert _psql(pg.url, "SELECT 1").returncode != 0  # no role guestbook to log in as
