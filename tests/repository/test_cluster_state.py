@@ -210,11 +210,13 @@ def test_every_pod_meets_the_restricted_profile_with_resources_and_probes(
     for obj, spec in load_cluster(env).workloads():
         where = f"{obj['kind']} {obj['metadata']['name']}"
         pod = spec["securityContext"]
-        assert pod["runAsNonRoot"] is True and pod["runAsUser"] != 0, where
+        assert pod["runAsNonRoot"] is True, where
         assert pod["seccompProfile"]["type"] == "RuntimeDefault", where
         assert spec["automountServiceAccountToken"] is False, where
         for container in _containers(spec):
             security = container["securityContext"]
+            # a pod's containers may run as different users (the backup's pg_dump and upload)
+            assert {**pod, **security}["runAsUser"] not in (None, 0), where
             assert security["allowPrivilegeEscalation"] is False, where
             assert security["capabilities"]["drop"] == ["ALL"], where
             assert "add" not in security["capabilities"], where
@@ -448,3 +450,36 @@ def test_the_bootstrap_readme_shows_how_every_secret_is_provided(load_cluster) -
 def test_facts_files_are_where_the_layout_says() -> None:
     for env in ENVS:
         assert _env(env).facts_file == REPO / "apps" / "environments" / env / "environment.yaml"
+
+
+@pytest.mark.parametrize("env", ENVS)
+def test_backups_go_where_the_facts_say(env: str, load_cluster) -> None:
+    """environment.yaml is the single truth for where backups go: the ConfigMap the backup and
+    restore Jobs read says the same endpoint, bucket and prefix, and both CronJobs read it."""
+    backup = _guestbook(env).backup
+    assert backup is not None, f"{env}: apps.guestbook.backup is missing from the facts"
+    objects = load_cluster(env).of_app("guestbook")
+    (config,) = [
+        c
+        for c in objects.by_kind("ConfigMap")
+        if c["metadata"]["name"].startswith("guestbook-backup-")
+    ]
+    data = config["data"]
+    assert (data["BACKUP_ENDPOINT"], data["BACKUP_BUCKET"], data["BACKUP_PREFIX"]) == (
+        backup.endpoint,
+        backup.bucket,
+        backup.prefix,
+    )
+    assert data["BACKUP_REGION"] == (backup.region or "us-east-1")
+    cronjobs = {c["metadata"]["name"]: c for c in objects.by_kind("CronJob")}
+    assert set(cronjobs) == {"guestbook-postgres-backup", "guestbook-postgres-restore"}
+    assert cronjobs["guestbook-postgres-restore"]["spec"]["suspend"] is True
+    assert cronjobs["guestbook-postgres-backup"]["spec"].get("suspend", False) is False
+    for cronjob in cronjobs.values():
+        pod = cronjob["spec"]["jobTemplate"]["spec"]["template"]["spec"]
+        sources = [
+            source["configMapRef"]["name"]
+            for container in pod["initContainers"] + pod["containers"]
+            for source in container.get("envFrom", [])
+        ]
+        assert sources == [config["metadata"]["name"]], cronjob["metadata"]["name"]

@@ -203,6 +203,7 @@ def _expectations(
         *_replacements(dev, prod, common),
         *_own_resources(dev, prod),
         *_patches(dev, prod),
+        *_generators(dev, prod),
         *_components(dev, prod),
     ]
     for key, path, must in statements:
@@ -278,6 +279,24 @@ def _own_resources(dev: Overlay, prod: Overlay) -> list[Statement]:
     """Objects that each overlay states in a file of its own (its sealed Secrets): wholly
     explained, each environment's its own."""
     return [(key, (), False) for key in dev.own_objects() | prod.own_objects()]
+
+
+def _generators(dev: Overlay, prod: Overlay) -> list[Statement]:
+    """The overlays' own configMapGenerator literals (merged into the base's ConfigMaps): a
+    difference shows in that key where the two overlays' values differ."""
+
+    def literals(overlay: Overlay) -> dict[tuple[Key, Path_], str]:
+        return {
+            (("ConfigMap", generator["name"]), ("data", literal.split("=", 1)[0])): literal
+            for generator in overlay.data.get("configMapGenerator", [])
+            for literal in generator.get("literals", [])
+        }
+
+    dev_literals, prod_literals = literals(dev), literals(prod)
+    return [
+        (key, path, dev_literals.get((key, path)) != prod_literals.get((key, path)))
+        for key, path in dev_literals.keys() | prod_literals.keys()
+    ]
 
 
 def _components(dev: Overlay, prod: Overlay) -> list[Statement]:

@@ -4,7 +4,8 @@ An environment is a folder of apps/environments/ with a facts file in it; adding
 `staging`) needs that folder and an overlay per app, not code. The facts say what the pipeline
 must know about that environment's cluster: its Kubernetes version, which kinds must be present,
 which custom resources it serves without a vendored schema, where its certificates come from,
-and per app its namespace, public host and the image its overlay pins (and whether by digest).
+and per app its namespace, public host, the image its overlay pins (and whether by digest) and
+where its database backups go.
 Secrets are not facts: every Secret a workload references must be provided in git (a
 SealedSecret, or a certificate cert-manager issues), and the validator checks that.
 """
@@ -24,7 +25,9 @@ from gitops.repo.layout import FACTS_FILE, Layout
 _NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 _K8S_VERSION = re.compile(r"^1\.\d+$")
 _KNOWN_KEYS = {"kubernetesVersion", "requiredKinds", "customResources", "certificates", "apps"}
-_APP_KEYS = {"namespace", "host", "image"}
+_APP_KEYS = {"namespace", "host", "image", "backup"}
+_BACKUP_KEYS = {"endpoint", "bucket", "prefix", "region"}
+_BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")  # S3's rules for a bucket's name
 _CERTIFICATE_KEYS = {"issuer", "email", "server"}
 
 
@@ -39,6 +42,16 @@ class ImageFacts:
 
 
 @dataclass(frozen=True)
+class BackupFacts:
+    """Where an app's database backups go: an S3-compatible endpoint, a bucket, a key prefix."""
+
+    endpoint: str
+    bucket: str
+    prefix: str
+    region: str = ""
+
+
+@dataclass(frozen=True)
 class AppFacts:
     """What the pipeline knows of one app in one environment."""
 
@@ -46,6 +59,7 @@ class AppFacts:
     namespace: str
     host: str = ""
     image: ImageFacts | None = None
+    backup: BackupFacts | None = None
 
 
 @dataclass(frozen=True)
@@ -228,8 +242,32 @@ class _FactsReader:
                 namespace=self.text(facts, "namespace", f"apps.{app}: the namespace"),
                 host=str(facts.get("host") or "").strip(),
                 image=self.image(facts, str(app)),
+                backup=self.backup(facts, str(app)),
             )
         return found
+
+    def backup(self, facts: Mapping[str, Any], app: str) -> BackupFacts | None:
+        node = facts.get("backup")
+        if node is None:
+            return None
+        if not isinstance(node, Mapping):
+            message = f"apps.{app}.backup must be a mapping with endpoint, bucket and prefix"
+            raise self.fail(message, facts, "backup")
+        self.known_keys(node, _BACKUP_KEYS, f"apps.{app}.backup key")
+        endpoint = self.text(node, "endpoint", f"apps.{app}.backup.endpoint, the storage's URL")
+        if not endpoint.startswith("https://"):
+            message = f"apps.{app}.backup.endpoint must be an https:// URL, not {endpoint!r}"
+            raise self.fail(message, node, "endpoint")
+        bucket = self.text(node, "bucket", f"apps.{app}.backup.bucket")
+        if not _BUCKET.match(bucket):
+            message = f"apps.{app}.backup.bucket {bucket!r} is not a valid S3 bucket name"
+            raise self.fail(message, node, "bucket")
+        prefix = self.text(node, "prefix", f"apps.{app}.backup.prefix, e.g. guestbook-dev/")
+        if not prefix.endswith("/") or prefix.startswith("/"):
+            message = f"apps.{app}.backup.prefix must end with / and not start with one: {prefix!r}"
+            raise self.fail(message, node, "prefix")
+        region = str(node.get("region") or "").strip()
+        return BackupFacts(endpoint=endpoint, bucket=bucket, prefix=prefix, region=region)
 
     def image(self, facts: Mapping[str, Any], app: str) -> ImageFacts | None:
         image = facts.get("image")

@@ -27,9 +27,14 @@ apps:
       name: guestbook
       repository: ghcr.io/example/guestbook
       requireDigest: false
+    backup:
+      endpoint: https://s3.example.com
+      bucket: guestbook-backups
+      prefix: guestbook-dev/
 """
 """The facts of dev in `facts_repo`: line 2 kubernetesVersion, 5 certificates, 9 apps, 10
-guestbook, 11 namespace, 13 image, 16 requireDigest."""
+guestbook, 11 namespace, 13 image, 16 requireDigest, 17 backup, 18 endpoint, 19 bucket, 20
+prefix."""
 
 PROD_FACTS = """\
 kubernetesVersion: "1.33"

@@ -11,6 +11,7 @@ import pytest
 from gitops.errors import ConfigError
 from gitops.repo.environments import (
     AppFacts,
+    BackupFacts,
     CertificateFacts,
     ImageFacts,
     environment_names,
@@ -27,8 +28,16 @@ IMAGE = """\
       repository: ghcr.io/example/guestbook
       requireDigest: false
 """
+BACKUP = """\
+    backup:
+      endpoint: https://s3.example.com
+      bucket: guestbook-backups
+      prefix: guestbook-dev/
+"""
 GUESTBOOK = (
-    "  guestbook:\n    namespace: guestbook-dev\n    host: guestbook.dev.example.com\n" + IMAGE
+    "  guestbook:\n    namespace: guestbook-dev\n    host: guestbook.dev.example.com\n"
+    + IMAGE
+    + BACKUP
 )
 APPS = "apps:\n" + GUESTBOOK
 CERTIFICATES = """\
@@ -63,6 +72,11 @@ def test_the_facts_are_read_per_environment_and_per_app(facts_repo: Layout) -> N
             namespace="guestbook-dev",
             host="guestbook.dev.example.com",
             image=ImageFacts("guestbook", "ghcr.io/example/guestbook", require_digest=False),
+            backup=BackupFacts(
+                endpoint="https://s3.example.com",
+                bucket="guestbook-backups",
+                prefix="guestbook-dev/",
+            ),
         )
     }
     assert dev.require_digest is False
@@ -70,6 +84,7 @@ def test_the_facts_are_read_per_environment_and_per_app(facts_repo: Layout) -> N
     assert prod.require_digest is True
     assert prod.required_kinds == ("HorizontalPodAutoscaler", "PodDisruptionBudget")
     assert prod.certificates is None  # optional: an environment without public certificates
+    assert prod.apps["guestbook"].backup is None  # optional too
 
 
 def test_only_apps_that_pin_an_image_are_deployable(facts_repo: Layout) -> None:
@@ -172,6 +187,13 @@ def test_an_environment_folder_name_must_be_a_dns_label(facts_repo: Layout) -> N
         ("      name: guestbook", "      name: ''", "the image name", 14),
         ("      repository: ghcr.io/example/guestbook\n", "", "the image repository", 14),
         ("requireDigest: false", "requireDigest: maybe", "requireDigest must be true or false", 16),
+        (BACKUP, "    backup: s3://bucket\n", "backup must be a mapping", 17),
+        ("      prefix:", "      retention: 7\n      prefix:", "backup key 'retention'", 20),
+        ("https://s3.example.com", "http://s3.example.com", "must be an https:// URL", 18),
+        ("      endpoint: https://s3.example.com\n", "", "the storage's URL", 18),
+        ("bucket: guestbook-backups", "bucket: Guestbook_Backups", "not a valid S3 bucket", 19),
+        ("prefix: guestbook-dev/", "prefix: guestbook-dev", "must end with /", 20),
+        ("prefix: guestbook-dev/", "prefix: /guestbook-dev/", "not start with one", 20),
     ],
 )
 def test_bad_facts_name_file_and_line(
