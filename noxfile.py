@@ -4,6 +4,7 @@
     nox -s validate            the gate: committed clusters/ == fresh render, then every check
     nox -s tests               every test (PostgreSQL, Redis and Chromium tests need their binaries)
     nox -s serve               the guestbook on its embedded default (SQLite, local memory)
+    nox -s backup-drill        a backup restored into an empty PostgreSQL, compared row by row
     nox -s render | diff | bump | promote | rollback | image | bench
 
 Arguments after `--` go to the command, e.g. `nox -s validate -- --format sarif`.
@@ -88,6 +89,15 @@ def seal(session: nox.Session) -> None:
 def image(session: nox.Session) -> None:
     """Build services/guestbook with podman and smoke-test it against real PostgreSQL and Redis."""
     _gitops(session, "image")
+
+
+@nox.session(python=PYTHON, name="backup-drill", default=False)
+def backup_drill(session: nox.Session) -> None:
+    """`[-- ENV]`: back up a database of messages and restore it into an empty server, with the
+    commands of ENV's rendered backup and restore CronJobs, on real PostgreSQL and an S3 API."""
+    session.install("-e", ".")
+    session.install("-r", str(SERVICE / "requirements-test.txt"))
+    session.run("python", "-m", "gitops", "backup-drill", *session.posargs)
 
 
 @nox.session(python=PYTHON)

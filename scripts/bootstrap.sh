@@ -44,6 +44,7 @@ case "$session" in
   tests) apt_packages+=("${servers[@]}" chromium wrk "${containers[@]}") ;;  # the image test too
   bench) apt_packages+=("${servers[@]}" wrk) ;;
   image) apt_packages+=("${servers[@]}" "${containers[@]}") ;;
+  backup-drill) apt_packages+=(postgresql) ;;
 esac
 
 missing=()

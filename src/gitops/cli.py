@@ -27,6 +27,7 @@ COMMANDS: dict[str, str] = {
     "rollback": "revert the last image change of an environment, on a branch",
     "seal": "seal a value into an environment's Secret, offline, and re-render",
     "image": "build the guestbook image with podman and smoke-test it",
+    "backup-drill": "back up a database and restore it, with the rendered CronJobs' commands",
 }
 
 
@@ -39,7 +40,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     for name, summary in COMMANDS.items():
         child = sub.add_parser(name, help=summary, description=summary)
         if name == command:
-            module = importlib.import_module(f"gitops.commands.{name}")
+            module = importlib.import_module(f"gitops.commands.{name.replace('-', '_')}")
             if module.__doc__:
                 child.description = module.__doc__.strip()
                 child.formatter_class = argparse.RawDescriptionHelpFormatter
