@@ -127,7 +127,12 @@ def redis_cache(
             raise ImproperlyConfigured(
                 f"Redis URL {url!r} must start with redis://, rediss:// or unix://"
             )
-    options: dict[str, Any] = {"SOCKET_CONNECT_TIMEOUT": timeout, "SOCKET_TIMEOUT": timeout}
+    options: dict[str, Any] = {
+        "SOCKET_CONNECT_TIMEOUT": timeout,
+        "SOCKET_TIMEOUT": timeout,
+        # JSON, never pickle: what comes back from Redis is data, not code (guestbook.serializers)
+        "SERIALIZER": "guestbook.serializers.JSONSerializer",
+    }
     if password:
         options["PASSWORD"] = password
     return {

@@ -1,0 +1,71 @@
+"""What the service reads back from Redis is data, never code.
+
+Anything that can write to Redis could once make the web pods run code: django-redis unpickled
+every cached value. Here a pickle whose unpickling would create a file is written by hand into the
+key the service reads the top page from; the page must still be served, from the database, and
+the file must not exist. On a release that unpickles, this test fails (500, and the file).
+"""
+
+from __future__ import annotations
+
+import json
+import pickle
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core.cache.backends.base import default_key_func
+from redis import Redis
+
+from board import store
+from tests.live import production_env, redis_env, request
+
+pytestmark = [pytest.mark.servers, pytest.mark.slow]
+
+
+class CreatesAFile:
+    """Unpickling this calls open(path, "w"): the file's existence proves the pickle ran."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (open, (str(self.path), "w"))
+
+
+def redis_key(key: str) -> str:
+    """The Redis key of a cache key: django-redis's PREFIX:VERSION:KEY, with the guestbook's
+    KEY_PREFIX (guestbook.env.redis_cache) and Django's default version, 1."""
+    return default_key_func(key, "guestbook", 1)
+
+
+def top_page_key(version: int) -> str:
+    """The key store.newest() reads the top page (`/` and `/messages`) from, under `version`."""
+    return redis_key(f"board:page:{version}:top:{store.DEFAULT_LIMIT}")
+
+
+def test_a_pickle_written_into_redis_is_never_run(
+    live_site, live_database: str, redis: Any, tmp_path: Path
+) -> None:
+    marker = tmp_path / "the-pickle-ran"
+    payload = pickle.dumps(CreatesAFile(marker))
+    client = Redis(port=redis.port, password=redis.password, socket_timeout=2)
+    env = production_env(DATABASE_URL=live_database, **redis_env(redis))
+    with live_site(env, workers=1, threads=2) as site:
+        posted = request(site.url, "POST", "/messages", body=b"hello, not a pickle")
+        version = int(client.get(redis_key(store.VERSION_KEY)))  # bumped by the post
+        client.set(top_page_key(version), payload)  # raw bytes, as an attacker would
+        page = request(site.url)
+        listed = request(site.url, path="/messages")
+        log = site.log_tail(200)
+        stored = client.get(top_page_key(version))
+    assert posted.status == 201
+    assert not marker.exists(), "unpickling a value read from Redis ran its code"
+    assert page.status == 200, page.body[:500]
+    assert "hello, not a pickle" in page.body
+    assert "Visits:" in page.body  # the counter works: Redis was read, not bypassed
+    assert listed.status == 200
+    assert [m["text"] for m in json.loads(listed.body)["messages"]] == ["hello, not a pickle"]
+    assert "not JSON" in log  # the bad value was logged ...
+    assert stored is not None
+    assert json.loads(stored)["entries"][0]["text"] == "hello, not a pickle"  # ... and replaced
