@@ -207,6 +207,9 @@ def _bump_pages_version() -> None:
         cache.incr(VERSION_KEY)
     except ValueError:  # lost: any fresh random version differs from the ones pages are under
         cache.add(VERSION_KEY, secrets.randbits(62), timeout=None)
+    except TypeError:  # not a number (django-redis read it back as None or a string): replace it
+        log.warning("the pages version in the cache is not a number: replaced by a fresh one")
+        cache.set(VERSION_KEY, secrets.randbits(62), timeout=None)
 
 
 def _primary_get(key: str) -> Any:

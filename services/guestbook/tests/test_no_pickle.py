@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import json
 import pickle
+import secrets
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.core.cache.backends.base import default_key_func
+from gitops.localservers import redis_server
 from redis import Redis
 
 from board import store
@@ -44,6 +47,15 @@ def top_page_key(version: int) -> str:
     return redis_key(f"board:page:{version}:top:{store.DEFAULT_LIMIT}")
 
 
+@pytest.fixture
+def redis(servers_root: Path) -> Iterator[Any]:
+    """A Redis of this test's own (with a password, as the session's): what is written into it
+    here must not reach the other tests."""
+    folder = servers_root / f"redis-pickle-{secrets.token_hex(4)}"
+    with redis_server(folder, password=secrets.token_hex(16)) as server:
+        yield server
+
+
 def test_a_pickle_written_into_redis_is_never_run(
     live_site, live_database: str, redis: Any, tmp_path: Path
 ) -> None:
@@ -69,3 +81,31 @@ def test_a_pickle_written_into_redis_is_never_run(
     assert "not JSON" in log  # the bad value was logged ...
     assert stored is not None
     assert json.loads(stored)["entries"][0]["text"] == "hello, not a pickle"  # ... and replaced
+
+
+def test_pickles_under_the_counter_and_the_version_keys_are_never_run_either(
+    live_site, live_database: str, redis: Any, tmp_path: Path
+) -> None:
+    """The two integers: INCR refuses the counter's pickle (the counter shows as unavailable,
+    the page is served), and the version's is read as a miss, then replaced by the next post."""
+    markers = {
+        key: tmp_path / key.replace(":", "-") for key in (store.VISITS_KEY, store.VERSION_KEY)
+    }
+    client = Redis(port=redis.port, password=redis.password, socket_timeout=2)
+    env = production_env(DATABASE_URL=live_database, **redis_env(redis))
+    with live_site(env, workers=1, threads=2) as site:
+        for key, marker in markers.items():
+            client.set(redis_key(key), pickle.dumps(CreatesAFile(marker)))
+        before = request(site.url)
+        posted = request(site.url, "POST", "/messages", body=b"posted over a pickled version")
+        listed = request(site.url, path="/messages")
+        page = request(site.url)
+        version = client.get(redis_key(store.VERSION_KEY))
+    assert [m for m in markers.values() if m.exists()] == []
+    assert (before.status, posted.status, listed.status, page.status) == (200, 201, 200, 200)
+    assert "Visit counter unavailable" in page.body  # INCR refuses what is not a number
+    assert "posted over a pickled version" in page.body
+    assert [m["text"] for m in json.loads(listed.body)["messages"]] == [
+        "posted over a pickled version"
+    ]
+    assert version is not None and version.isdigit()  # the post replaced the version
