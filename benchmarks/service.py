@@ -113,10 +113,14 @@ def running_service(
     """PostgreSQL and Redis, migrated and with static files collected, then gunicorn."""
     static = workdir / "static"
     static.mkdir()
-    with postgres_server(workdir / "postgres") as pg, redis_server(workdir / "redis") as redis:
+    with (
+        postgres_server(workdir / "postgres") as pg,
+        redis_server(workdir / "redis", password=secrets.token_hex(16)) as redis,
+    ):
         env = {
             "DATABASE_URL": pg.url,
             "REDIS_URL": redis.url,
+            "REDIS_PASSWORD": redis.password or "",
             "SECRET_KEY": secrets.token_urlsafe(50),
             "DEBUG": "0",
             "ALLOWED_HOSTS": "127.0.0.1",

@@ -340,9 +340,9 @@ def test_redis_is_a_cache_and_reads_go_to_the_replicas_where_there_are_some(
     for name in ("guestbook-redis", "guestbook-redis-replica"):
         deployments = [d for d in objects.by_kind("Deployment") if d["metadata"]["name"] == name]
         for deployment in deployments:
-            args = deployment["spec"]["template"]["spec"]["containers"][0]["args"]
-            pairs = _options(args[1:])
-            assert args[0] == "redis-server"
+            container = deployment["spec"]["template"]["spec"]["containers"][0]
+            assert "redis-server /run/redis/auth.conf" in container["command"][2]
+            pairs = _options(container["args"])
             assert pairs["--save"] == "" and pairs["--appendonly"] == "no"
             assert pairs["--maxmemory-policy"] == "allkeys-lru" and "--maxmemory" in pairs
     settings = next(
@@ -364,6 +364,56 @@ def test_redis_is_a_cache_and_reads_go_to_the_replicas_where_there_are_some(
         )
     else:
         assert "REDIS_REPLICA_URLS" not in settings
+
+
+def _secret_env(container: dict[str, Any]) -> dict[str, tuple[str, str]]:
+    """{variable: (Secret, key)} of a container's variables that come from a Secret."""
+    return {
+        e["name"]: (e["valueFrom"]["secretKeyRef"]["name"], e["valueFrom"]["secretKeyRef"]["key"])
+        for e in container.get("env", [])
+        if "secretKeyRef" in e.get("valueFrom", {})
+    }
+
+
+@pytest.mark.parametrize("env", ENVS)
+def test_every_redis_server_requires_the_password_and_keeps_it_out_of_its_arguments(
+    env: str, load_cluster
+) -> None:
+    """requirepass on every server, masterauth on replicas, protected-mode yes, all from a file
+    the container writes from the Secret at start (never an argument); redis-cli in the probes
+    reads REDISCLI_AUTH; the web pods send REDIS_PASSWORD from the same Secret."""
+    objects = load_cluster(env)
+    password = ("guestbook-redis", "password")
+    servers = [
+        d
+        for d in objects.by_kind("Deployment")
+        if d["metadata"]["name"] in {"guestbook-redis", "guestbook-redis-replica"}
+    ]
+    assert len(servers) == (2 if env == "prod" else 1)
+    for deployment in servers:
+        replica = deployment["metadata"]["name"] == "guestbook-redis-replica"
+        pod = deployment["spec"]["template"]["spec"]
+        (container,) = pod["containers"]
+        assert _secret_env(container) == {"REDIS_PASSWORD": password, "REDISCLI_AUTH": password}
+        shell, flag, script, _ = container["command"]
+        assert (shell, flag) == ("sh", "-c")
+        assert "protected-mode yes" in script and 'requirepass "%s"' in script
+        assert ('masterauth "%s"' in script) == replica
+        assert "> /run/redis/auth.conf" in script and "umask 077" in script
+        assert script.rstrip().endswith(
+            'exec docker-entrypoint.sh redis-server /run/redis/auth.conf "$@"'
+        )
+        for option in ("--protected-mode", "--requirepass", "--masterauth"):
+            assert option not in container["args"], f"{option} would override the file"
+        (mount,) = [m for m in container["volumeMounts"] if m["mountPath"] == "/run/redis"]
+        (volume,) = [v for v in pod["volumes"] if v["name"] == mount["name"]]
+        assert volume["emptyDir"]["medium"] == "Memory"
+        for probe in ("readinessProbe", "livenessProbe"):
+            assert container[probe]["exec"]["command"][2].startswith("redis-cli -h 127.0.0.1 ")
+    web = objects.one("Deployment", "guestbook-web")["spec"]["template"]["spec"]["containers"][0]
+    assert _secret_env(web)["REDIS_PASSWORD"] == password
+    sealed = objects.one("SealedSecret", "guestbook-redis")
+    assert list(sealed["spec"]["encryptedData"]) == ["password"]
 
 
 def test_prod_scales_on_cpu_and_leaves_the_replica_count_to_the_autoscaler(load_cluster) -> None:

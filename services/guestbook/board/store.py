@@ -18,6 +18,10 @@ version alone says whether it is still current.
 
 With Redis down every cache call returns nothing (DJANGO_REDIS_IGNORE_EXCEPTIONS): the counter
 shows as unavailable and pages come straight from the database.
+
+What is cached is JSON data, never pickled objects (guestbook.serializers): a page is stored as
+`Page.as_json()` and rebuilt with `Page.from_json`, which refuses anything else; a cached value
+that does not decode or is not a page is a miss, logged, and the page is computed again.
 """
 
 from __future__ import annotations
@@ -83,11 +87,42 @@ class Entry:
         created = self.created.astimezone(UTC).isoformat().replace("+00:00", "Z")
         return {"id": self.id, "text": self.text, "created": created}
 
+    @classmethod
+    def from_json(cls, data: Any) -> Entry:
+        """The entry `as_json` gave; ValueError for anything else."""
+        if not isinstance(data, dict) or data.keys() != {"id", "text", "created"}:
+            raise ValueError("an entry is an object with id, text and created")
+        id_, text, created = data["id"], data["text"], data["created"]
+        if type(id_) is not int or not isinstance(text, str) or not isinstance(created, str):
+            raise ValueError("an entry's id is a whole number, its text and created are strings")
+        when = datetime.fromisoformat(created)
+        if when.tzinfo is None:
+            raise ValueError("an entry's created time has no time zone")
+        return cls(id_, text, when)
+
 
 @dataclass(frozen=True)
 class Page:
     entries: tuple[Entry, ...]
     next_cursor: str | None  # None on the last page
+
+    def as_json(self) -> dict[str, Any]:
+        """The page as JSON data: what the cache stores (never the object itself)."""
+        return {"entries": [e.as_json() for e in self.entries], "next_cursor": self.next_cursor}
+
+    @classmethod
+    def from_json(cls, data: Any) -> Page:
+        """The page `as_json` gave; ValueError for anything else."""
+        if not isinstance(data, dict) or data.keys() != {"entries", "next_cursor"}:
+            raise ValueError("a page is an object with entries and next_cursor")
+        entries, next_cursor = data["entries"], data["next_cursor"]
+        if not isinstance(entries, list):
+            raise ValueError("a page's entries are a list")
+        if next_cursor is not None:
+            if not isinstance(next_cursor, str):
+                raise ValueError("a page's next_cursor is a string or null")
+            Cursor.decode(next_cursor)  # InvalidCursor is a ValueError
+        return cls(tuple(Entry.from_json(entry) for entry in entries), next_cursor)
 
 
 def add_message(text: str) -> Entry:
@@ -104,11 +139,24 @@ def newest(limit: int = DEFAULT_LIMIT, before: Cursor | None = None) -> Page:
     if version is None:  # no cache reachable
         return _query(limit, before)
     key = f"board:page:{version}:{before.encode() if before else 'top'}:{limit}"
-    page = cache.get(key)
+    page = _cached_page(key)
     if page is None:
         page = _query(limit, before)
-        cache.set(key, page, PAGE_TTL)
+        cache.set(key, page.as_json(), PAGE_TTL)
     return page
+
+
+def _cached_page(key: str) -> Page | None:
+    """The page cached under `key`; None when there is none or what is there is not a page
+    (a value that is not even JSON already reads as None: guestbook.serializers)."""
+    data = cache.get(key)
+    if data is None:
+        return None
+    try:
+        return Page.from_json(data)
+    except ValueError as exc:
+        log.warning("the cached page %s is not a page (%s): ignored and read as a miss", key, exc)
+        return None
 
 
 def count_visit() -> int | None:
@@ -159,6 +207,9 @@ def _bump_pages_version() -> None:
         cache.incr(VERSION_KEY)
     except ValueError:  # lost: any fresh random version differs from the ones pages are under
         cache.add(VERSION_KEY, secrets.randbits(62), timeout=None)
+    except TypeError:  # not a number (django-redis read it back as None or a string): replace it
+        log.warning("the pages version in the cache is not a number: replaced by a fresh one")
+        cache.set(VERSION_KEY, secrets.randbits(62), timeout=None)
 
 
 def _primary_get(key: str) -> Any:

@@ -112,23 +112,34 @@ def sqlite_database(path: str) -> dict[str, Any]:
     return {"ENGINE": "django.db.backends.sqlite3", "NAME": path}
 
 
-def redis_cache(primary: str, replicas: list[str], *, timeout: float) -> dict[str, Any]:
+def redis_cache(
+    primary: str, replicas: list[str], *, password: str | None = None, timeout: float
+) -> dict[str, Any]:
     """django-redis with one primary and optional read replicas (LOCATION's first entry is the
     primary, the others are read from). Short socket timeouts: a Redis outage must slow a request
-    by at most `timeout` seconds per call, never hang it (the errors themselves are ignored)."""
+    by at most `timeout` seconds per call, never hang it (the errors themselves are ignored).
+
+    `password` (REDIS_PASSWORD) is sent (AUTH) to the primary and to every replica, so the URLs
+    can sit in a ConfigMap and the password in a Secret; a URL that carries a password of its own
+    (redis://:PASSWORD@host) keeps it (redis-py lets the URL's win)."""
     for url in (primary, *replicas):
         if urlsplit(url).scheme not in {"redis", "rediss", "unix"}:
             raise ImproperlyConfigured(
                 f"Redis URL {url!r} must start with redis://, rediss:// or unix://"
             )
+    options: dict[str, Any] = {
+        "SOCKET_CONNECT_TIMEOUT": timeout,
+        "SOCKET_TIMEOUT": timeout,
+        # JSON, never pickle: what comes back from Redis is data, not code (guestbook.serializers)
+        "SERIALIZER": "guestbook.serializers.JSONSerializer",
+    }
+    if password:
+        options["PASSWORD"] = password
     return {
         "BACKEND": "django_redis.cache.RedisCache",
         "LOCATION": [primary, *replicas] if replicas else primary,
         "KEY_PREFIX": "guestbook",
-        "OPTIONS": {
-            "SOCKET_CONNECT_TIMEOUT": timeout,
-            "SOCKET_TIMEOUT": timeout,
-        },
+        "OPTIONS": options,
     }
 
 

@@ -75,7 +75,10 @@ REDIS_URL = "" if NODB else env_str("REDIS_URL")
 if REDIS_URL:
     CACHES = {
         "default": redis_cache(
-            REDIS_URL, env_list("REDIS_REPLICA_URLS"), timeout=env_float("REDIS_TIMEOUT", 0.5)
+            REDIS_URL,
+            env_list("REDIS_REPLICA_URLS"),
+            password=env_str("REDIS_PASSWORD") or None,
+            timeout=env_float("REDIS_TIMEOUT", 0.5),
         )
     }
 else:

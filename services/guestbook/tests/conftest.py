@@ -32,6 +32,7 @@ SCRUBBED = (
     "DATABASE_PASSWORD",
     "REDIS_URL",
     "REDIS_REPLICA_URLS",
+    "REDIS_PASSWORD",
     "SQLITE_PATH",
     "ALLOWED_HOSTS",
     "CSRF_TRUSTED_ORIGINS",
@@ -116,9 +117,10 @@ def postgres(servers_root: Path) -> Iterator[object]:
 
 @pytest.fixture(scope="session")
 def redis(servers_root: Path) -> Iterator[object]:
+    """The session's Redis: it requires a password, as the cluster's does (REDIS_PASSWORD)."""
     from gitops.localservers import redis_server
 
-    with redis_server(servers_root / "redis") as server:
+    with redis_server(servers_root / "redis", password=secrets.token_hex(16)) as server:
         yield server
 
 

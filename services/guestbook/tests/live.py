@@ -11,6 +11,7 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
@@ -71,6 +72,12 @@ def production_env(**overrides: str) -> dict[str, str]:
     }
     env.update(overrides)
     return env
+
+
+def redis_env(server: Any) -> dict[str, str]:
+    """The settings that point the service at a `gitops.localservers` Redis: its URL, and its
+    password apart (REDIS_PASSWORD, from a Secret in the cluster)."""
+    return {"REDIS_URL": server.url, "REDIS_PASSWORD": server.password}
 
 
 def with_database(url: str, name: str) -> str:

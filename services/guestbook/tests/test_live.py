@@ -10,9 +10,12 @@ from pathlib import Path
 
 import pytest
 from django.db import connection
+from gitops.errors import GitopsError
 from gitops.localservers import redis_command, redis_server
+from redis import Redis
+from redis.exceptions import AuthenticationError
 
-from tests.live import create_database, manage, production_env, request, visits
+from tests.live import create_database, manage, production_env, redis_env, request, visits
 
 pytestmark = pytest.mark.servers
 
@@ -22,12 +25,24 @@ def test_the_test_database_is_postgresql(postgres: object) -> None:
     assert connection.vendor == "postgresql"
 
 
+def test_redis_refuses_a_client_without_its_password(redis: object) -> None:
+    """The session's Redis is the cluster's: nothing without REDIS_PASSWORD reads or writes."""
+    with pytest.raises(GitopsError, match="NOAUTH"):
+        redis_command(redis.port, "SET", "guestbook:1:board:visits", "1000")
+    # redis-py opens with HELLO, which Redis refuses before AUTH (a NOAUTH-class error)
+    with pytest.raises(AuthenticationError, match=r"(?i)authenticat"):
+        Redis(port=redis.port, socket_timeout=2).get("guestbook:1:board:visits")
+    with pytest.raises(AuthenticationError):
+        Redis(port=redis.port, password="not-" + redis.password, socket_timeout=2).ping()
+    assert Redis(port=redis.port, password=redis.password, socket_timeout=2).ping() is True
+
+
 def replicated(primary: object, replica: object, timeout: float = 5.0) -> None:
     """Wait until the replica has applied everything the primary has written."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         offsets = [
-            _info_field(redis_command(server.port, "INFO", "replication"), "master_repl_offset")
+            _info_field(server.command("INFO", "replication"), "master_repl_offset")
             for server in (primary, replica)
         ]
         if offsets[0] == offsets[1]:
@@ -49,16 +64,21 @@ def test_page_cache_reads_its_version_from_the_primary_not_a_lagging_replica(
 
     from guestbook.env import redis_cache
 
-    with redis_server(servers_root / "replica", replica_of=redis) as replica:
-        settings.CACHES = {"default": redis_cache(redis.url, [replica.url], timeout=0.5)}
+    # The replica requires the primary's password and gives it to the primary (masterauth).
+    with redis_server(
+        servers_root / "replica", replica_of=redis, password=redis.password
+    ) as replica:
+        settings.CACHES = {
+            "default": redis_cache(redis.url, [replica.url], password=redis.password, timeout=0.5)
+        }
         cache.clear()
         client = Client()
         client.post("/messages", b"first", content_type="text/plain")
         replicated(redis, replica)
         assert [m["text"] for m in client.get("/messages").json()["messages"]] == ["first"]
         replicated(redis, replica)
-        assert redis_command(replica.port, "DBSIZE") == "2"  # the version and the cached page
-        redis_command(replica.port, "REPLICAOF", "NO", "ONE")  # from now on it lags for ever
+        assert replica.command("DBSIZE") == "2"  # the version and the cached page
+        replica.command("REPLICAOF", "NO", "ONE")  # from now on it lags for ever
         client.post("/messages", b"second", content_type="text/plain")
         listed = client.get("/messages").json()["messages"]
         assert [m["text"] for m in listed] == ["second", "first"]
@@ -67,7 +87,7 @@ def test_page_cache_reads_its_version_from_the_primary_not_a_lagging_replica(
 
 @pytest.mark.slow
 def test_concurrent_visits_are_all_counted(live_site, live_database: str, redis: object) -> None:
-    env = production_env(DATABASE_URL=live_database, REDIS_URL=redis.url)
+    env = production_env(DATABASE_URL=live_database, **redis_env(redis))
     with live_site(env, workers=2, threads=4) as site:
         before = visits(request(site.url).body)
         assert before is not None
@@ -80,7 +100,7 @@ def test_concurrent_visits_are_all_counted(live_site, live_database: str, redis:
 
 @pytest.mark.slow
 def test_sigterm_lets_in_flight_requests_finish(live_site, live_database: str, redis) -> None:
-    env = production_env(DATABASE_URL=live_database, REDIS_URL=redis.url)
+    env = production_env(DATABASE_URL=live_database, **redis_env(redis))
     with live_site(env, workers=2, threads=2) as site:
         results: list[object] = []
 
@@ -108,7 +128,7 @@ def test_sigterm_lets_in_flight_requests_finish(live_site, live_database: str, r
 def test_kubelet_probes_pass_with_production_security_on(live_site, live_database, redis) -> None:
     env = production_env(
         DATABASE_URL=live_database,
-        REDIS_URL=redis.url,
+        **redis_env(redis),
         ALLOWED_HOSTS="guestbook.example.com",
         SECURE_SSL_REDIRECT="1",
     )
@@ -140,7 +160,7 @@ def test_kubelet_probes_pass_with_production_security_on(live_site, live_databas
 @pytest.mark.slow
 def test_readyz_waits_for_migrations(live_site, postgres: object, redis: object) -> None:
     url = create_database(postgres.url, "live_unmigrated")
-    env = production_env(DATABASE_URL=url, REDIS_URL=redis.url)
+    env = production_env(DATABASE_URL=url, **redis_env(redis))
     with live_site(env, workers=1, threads=2) as site:
         before = request(site.url, path="/readyz")
         manage("migrate", "--noinput", env=env)

@@ -4,13 +4,14 @@ restart heals by itself (persistent connections are health-checked before reuse)
 from __future__ import annotations
 
 import json
+import secrets
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 from gitops.localservers import postgres_server, redis_server
 
-from tests.live import create_database, manage, production_env, request, visits
+from tests.live import create_database, manage, production_env, redis_env, request, visits
 
 pytestmark = [pytest.mark.servers, pytest.mark.slow]
 
@@ -31,8 +32,8 @@ def exercise(url: str, note: str) -> list[tuple[str, int]]:
 def test_redis_stopping_and_coming_back_never_gives_a_5xx(
     live_site, live_database: str, servers_root: Path
 ) -> None:
-    with redis_server(servers_root / "redis-outage") as redis:
-        env = production_env(DATABASE_URL=live_database, REDIS_URL=redis.url)
+    with redis_server(servers_root / "redis-outage", password=secrets.token_hex(16)) as redis:
+        env = production_env(DATABASE_URL=live_database, **redis_env(redis))
         with live_site(env, workers=2, threads=4) as site:
             up = visits(request(site.url).body)
             redis.stop()
@@ -60,7 +61,7 @@ def test_postgres_restart_heals_without_restarting_the_app(
     with postgres_server(servers_root / "postgres-restart") as pg:
         url = create_database(pg.url, "restart")
         manage("migrate", "--noinput", env=production_env(DATABASE_URL=url))
-        env = production_env(DATABASE_URL=url, REDIS_URL=redis.url)
+        env = production_env(DATABASE_URL=url, **redis_env(redis))
         with live_site(env, workers=2, threads=2) as site:
             # warm every worker thread's persistent connection
             with ThreadPoolExecutor(max_workers=8) as pool:
@@ -85,3 +86,21 @@ def test_postgres_restart_heals_without_restarting_the_app(
     assert posted.status == 201
     assert [m["text"] for m in listed] == ["after the restart", "before the restart"]
     assert ready.status == 200
+
+
+def test_a_web_pod_with_a_wrong_redis_password_serves_without_the_cache(
+    live_site, live_database: str, redis: object
+) -> None:
+    """A Secret out of step with Redis's password: Redis refuses every command, which the site
+    treats as an outage (never a 5xx), and /readyz says why."""
+    env = production_env(
+        DATABASE_URL=live_database, REDIS_URL=redis.url, REDIS_PASSWORD="not-the-password"
+    )
+    with live_site(env, workers=1, threads=2) as site:
+        statuses = exercise(site.url, "written with a wrong Redis password")
+        page = request(site.url).body
+        ready = json.loads(request(site.url, path="/readyz").body)
+    assert [status for _, status in statuses] == [200, 200, 201, 200, 200, 200], statuses
+    assert "Visit counter unavailable" in page
+    assert ready["status"] == "ready"
+    assert ready["redis"] == "unavailable (AuthenticationError)"

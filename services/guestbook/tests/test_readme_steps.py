@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.live import SERVICE_DIR, create_database, production_env, request
+from tests.live import SERVICE_DIR, create_database, production_env, redis_env, request, visits
 
 pytestmark = [pytest.mark.servers, pytest.mark.slow]
 
@@ -57,7 +57,7 @@ def test_following_the_steps_serves_the_page_and_its_static_files(
         "LANG": "C.UTF-8",
         **production_env(SECURE_SSL_REDIRECT="0"),
         "DATABASE_URL": database_url,
-        "REDIS_URL": redis.url,  # type: ignore[attr-defined]
+        **redis_env(redis),
         "PORT": str(unused_port),
     }
     steps = readme_steps()
@@ -90,6 +90,7 @@ def test_following_the_steps_serves_the_page_and_its_static_files(
     try:
         page = _wait_for_page(url)
         assert page.status == 200, page.body[:500]
+        assert visits(page.body) is not None  # Redis was reached, with the password
         stylesheet = re.search(r'href="(/static/[^"]+\.css)"', page.body)
         assert stylesheet, "the page links no stylesheet"
         assert request(url, path=stylesheet[1]).status == 200

@@ -76,6 +76,22 @@ def test_redis_replicas_follow_the_primary_in_location() -> None:
         redis_cache("http://p:6379", [], timeout=1)
 
 
+def test_redis_password_goes_to_the_primary_and_the_replicas() -> None:
+    """One password in OPTIONS: django-redis's connection factory gives it to every LOCATION."""
+    config = redis_cache("redis://p:6379/0", ["redis://r:6379/0"], password="pw", timeout=1)
+    assert config["OPTIONS"]["PASSWORD"] == "pw"
+    assert "PASSWORD" not in redis_cache("redis://p:6379/0", [], timeout=1)["OPTIONS"]
+    assert "PASSWORD" not in redis_cache("redis://p:6379/0", [], password="", timeout=1)["OPTIONS"]
+
+
+def test_settings_read_redis_password_from_the_environment() -> None:
+    show = "from django.conf import settings; print(settings.CACHES['default']['OPTIONS'])"
+    env = {**PRODUCTION, "REDIS_PASSWORD": "from-the-secret"}
+    options = manage("shell", "--no-startup", "-c", show, env=env).stdout
+    assert "'PASSWORD': 'from-the-secret'" in options
+    assert "PASSWORD" not in manage("shell", "--no-startup", "-c", show, env=PRODUCTION).stdout
+
+
 def test_env_helpers(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("FLAG", "Yes")
     assert env_bool("FLAG", False) is True

@@ -1,5 +1,6 @@
 """Smoke-test a built guestbook image as a cluster would run it: read-only root, non-root user,
-real PostgreSQL and Redis; migrate, serve, write and read a message, stop on SIGTERM.
+real PostgreSQL and Redis (requiring a password, as in the cluster); migrate, serve, reach Redis,
+write and read a message, stop on SIGTERM.
 
 The servers are started from their binaries by `gitops.localservers` on loopback ports; the
 containers share the host's network (`--network host`) to reach them.
@@ -8,6 +9,7 @@ containers share the host's network (`--network host`) to reach them.
 from __future__ import annotations
 
 import contextlib
+import json
 import secrets
 import tempfile
 import time
@@ -71,10 +73,13 @@ def start_command(podman: str, image: str, name: str, env: Mapping[str, str]) ->
     return [podman, "run", "--detach", "--name", name, *CONTAINER_FLAGS, *env_flags(env), image]
 
 
-def app_environment(*, database_url: str, redis_url: str, port: int) -> dict[str, str]:
+def app_environment(
+    *, database_url: str, redis_url: str, redis_password: str, port: int
+) -> dict[str, str]:
     return {
         "DATABASE_URL": database_url,
         "REDIS_URL": redis_url,
+        "REDIS_PASSWORD": redis_password,
         "PORT": str(port),
         "SECRET_KEY": secrets.token_urlsafe(48),
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
@@ -141,8 +146,17 @@ def wait_ready(podman: str, name: str, port: int, timeout: float = READY_TIMEOUT
     raise GitopsError(f"/readyz not ready after {timeout:.0f}s ({last}):\n{_logs(podman, name)}")
 
 
+def readyz_redis(port: int) -> str:
+    """What /readyz says of Redis: "ok", "unavailable (...)" or "not configured"."""
+    resp = http_request(port, "GET", "/readyz", timeout=3)
+    try:
+        return str(json.loads(resp.body)["redis"])
+    except (ValueError, KeyError, TypeError):
+        return f"no answer ({resp.status} {resp.body[:200]})"
+
+
 @contextlib.contextmanager
-def _servers(say: Say) -> Iterator[tuple[str, str]]:
+def _servers(say: Say) -> Iterator[tuple[str, str, str]]:
     try:
         from gitops.localservers import postgres_server, redis_server
     except ImportError as exc:
@@ -151,22 +165,35 @@ def _servers(say: Say) -> Iterator[tuple[str, str]]:
         root = Path(tmp)
         (root / "postgres").mkdir()
         (root / "redis").mkdir()
-        with postgres_server(root / "postgres") as pg, redis_server(root / "redis") as redis:
-            say("smoke: PostgreSQL and Redis started on loopback")
-            yield pg.url, redis.url
+        password = secrets.token_hex(16)
+        with (
+            postgres_server(root / "postgres") as pg,
+            redis_server(root / "redis", password=password) as redis,
+        ):
+            say("smoke: PostgreSQL and Redis (with a password) started on loopback")
+            yield pg.url, redis.url, password
 
 
 def smoke_test(podman: str, image: str, *, keep: bool = False, say: Say = print) -> SmokeReport:
     name = f"guestbook-smoke-{secrets.token_hex(4)}"
     port = free_port()
-    with _servers(say) as (database_url, redis_url):
-        env = app_environment(database_url=database_url, redis_url=redis_url, port=port)
+    with _servers(say) as (database_url, redis_url, redis_password):
+        env = app_environment(
+            database_url=database_url,
+            redis_url=redis_url,
+            redis_password=redis_password,
+            port=port,
+        )
         run(migrate_command(podman, image, env), what="migrate in the image", timeout=300)
         say(f"smoke: migrate ran as UID {RUN_AS} on a read-only root")
         run(start_command(podman, image, name, env), what="podman run")
         try:
             ready = wait_ready(podman, name, port)
             say(f"smoke: /readyz answered 200 after {ready:.1f}s on port {port}")
+            redis = readyz_redis(port)
+            if redis != "ok":
+                raise GitopsError(f"/readyz says Redis is {redis}: the image did not reach it")
+            say("smoke: /readyz reports Redis ok, reached with its password")
             message = f"smoke test {secrets.token_hex(6)}"
             post_and_read_back(Site.local(port), message)
             say(f"smoke: posted {message!r} and read it back")

@@ -188,6 +188,7 @@ def test_the_flux_data_layer_depending_on_nothing(repo: Layout) -> None:
         "SealedSecret/guestbook-dev/guestbook-backup",
         "SealedSecret/guestbook-dev/guestbook-django",
         "SealedSecret/guestbook-dev/guestbook-postgres",
+        "SealedSecret/guestbook-dev/guestbook-redis",
         "HTTPRoute/guestbook-dev/guestbook-web",
         "HTTPRoute/guestbook-dev/guestbook-web-redirect",
     }

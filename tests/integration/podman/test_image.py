@@ -52,6 +52,7 @@ def test_image_builds_and_passes_the_smoke_test(repo_root: Path) -> None:
     output = result.stdout + result.stderr
     assert result.returncode == 0, output[-4000:]
     assert "smoke: /readyz answered 200" in output
+    assert "smoke: /readyz reports Redis ok, reached with its password" in output
     assert "and read it back" in output
     assert "smoke: PID 1 is gunicorn, running as UID" in output
     assert "smoke: SIGTERM -> exited 0" in output

@@ -31,9 +31,10 @@ def test_start_runs_the_image_as_it_is() -> None:
 
 
 def test_app_environment_is_random_per_run_and_keeps_ssl_redirect_off() -> None:
-    a = imagesmoke.app_environment(database_url="d", redis_url="r", port=1)
-    b = imagesmoke.app_environment(database_url="d", redis_url="r", port=1)
+    a = imagesmoke.app_environment(database_url="d", redis_url="r", redis_password="p", port=1)
+    b = imagesmoke.app_environment(database_url="d", redis_url="r", redis_password="p", port=1)
     assert a["SECRET_KEY"] != b["SECRET_KEY"]
+    assert (a["REDIS_URL"], a["REDIS_PASSWORD"]) == ("r", "p")
     assert a["SECURE_SSL_REDIRECT"] == "0"
     assert a["ALLOWED_HOSTS"] == "127.0.0.1,localhost"
 
