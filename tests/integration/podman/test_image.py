@@ -1,4 +1,5 @@
-"""The whole image build and smoke test, as `nox -s image` runs it (needs podman)."""
+"""The whole image build and smoke test, as `nox -s image` runs it, then the backup drill in the
+built image (needs podman)."""
 
 from __future__ import annotations
 
@@ -58,3 +59,21 @@ def test_image_builds_and_passes_the_smoke_test(repo_root: Path) -> None:
     assert "smoke: SIGTERM -> exited 0" in output
     assert re.search(r"^size: \d+(\.\d)? [kMG]?B", result.stdout, re.MULTILINE), output[-2000:]
     assert re.search(r"^digest: sha256:[0-9a-f]{64}$", result.stdout, re.MULTILINE)
+
+    # the backup drill with the image's own containers: upload and fetch run in it, as the
+    # CronJobs run them (user 10001, read-only root, the emptyDir at /backup)
+    image = re.search(r"^image: (\S+)$", result.stdout, re.MULTILINE)
+    assert image, output[-2000:]
+    drill = subprocess.run(
+        [sys.executable, "-m", "gitops", "backup-drill", "--image", image[1], "--messages", "20"],
+        cwd=repo_root,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=600,
+    )
+    assert drill.returncode == 0, (drill.stdout + drill.stderr)[-4000:]
+    lines = drill.stdout.splitlines()
+    assert "  upload: python3 -m guestbook.backup upload /backup/guestbook.dump" in lines
+    assert "  fetch: python3 -m guestbook.backup fetch /backup/guestbook.dump" in lines
+    assert lines[-1] == "backup drill: 20 messages backed up, 20 restored, identical"
