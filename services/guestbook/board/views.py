@@ -9,8 +9,9 @@ import secrets
 import time
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import render
 from django.template.loader import render_to_string
@@ -167,7 +168,10 @@ def _is_json(content_type: str | None) -> bool:
 @never_cache
 @require_GET
 def compute(request: HttpRequest) -> HttpResponse:
-    """Burn CPU for `ms` milliseconds (default 100, at most 2000) to exercise the autoscaler."""
+    """Burn CPU for `ms` milliseconds (default 100, at most 2000) to exercise the autoscaler;
+    404 unless COMPUTE_ENABLED, as if the path did not exist."""
+    if not settings.COMPUTE_ENABLED:
+        raise Http404
     try:
         wanted = _int_param(request, "ms", COMPUTE_DEFAULT_MS, 0, None)
     except ValueError as exc:

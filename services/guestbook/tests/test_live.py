@@ -100,7 +100,7 @@ def test_concurrent_visits_are_all_counted(live_site, live_database: str, redis:
 
 @pytest.mark.slow
 def test_sigterm_lets_in_flight_requests_finish(live_site, live_database: str, redis) -> None:
-    env = production_env(DATABASE_URL=live_database, **redis_env(redis))
+    env = production_env(DATABASE_URL=live_database, COMPUTE_ENABLED="1", **redis_env(redis))
     with live_site(env, workers=2, threads=2) as site:
         results: list[object] = []
 

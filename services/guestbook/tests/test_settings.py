@@ -192,3 +192,17 @@ def test_json_log_lines_carry_access_fields_and_exceptions() -> None:
     out = formatter.format(error)
     assert "\n" not in out
     assert "RuntimeError: boom" in json.loads(out)["exception"]
+
+
+def test_the_readme_says_when_workers_are_recycled() -> None:
+    """The README's figure is gunicorn.conf.py's default, not a number of its own."""
+    import re
+    from pathlib import Path
+
+    service = Path(__file__).resolve().parent.parent
+    config = (service / "gunicorn.conf.py").read_text()
+    default = int(re.search(r'"GUNICORN_MAX_REQUESTS", (\d+)', config)[1])
+    readme = (service / "README.md").read_text()
+    said = re.search(r"recycled after about ([\d,]+) requests", readme)
+    assert said and int(said[1].replace(",", "")) == default
+    assert f"| `GUNICORN_MAX_REQUESTS` | `{default}` |" in readme
