@@ -5,6 +5,7 @@
     nox -s validate -- PATH...              plain manifests (files or folders), default facts
     nox -s validate -- --format sarif --output validate.sarif
     nox -s validate -- --list-rules
+    nox -s validate -- --cel-report [PATH...]   what the CRDs' CEL rules (GB230) cover
 
 One finding per line: `path:line: severity rule kind/namespace/name: message`. In repository mode
 a finding about an object names the file of apps/ it came from (base, component, overlay) when
@@ -41,6 +42,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--list-rules", action="store_true", help="list every rule (id, severity, summary)"
     )
+    parser.add_argument(
+        "--cel-report",
+        action="store_true",
+        help="validate as usual, but print what the CRDs' CEL rules (GB230) cover instead of the "
+        "findings: rules evaluated, transition rules skipped, rules that cannot be evaluated "
+        "(CRD, path, expression, why), evaluations that failed in this run; exit 0",
+    )
     facts = parser.add_argument_group("facts for PATH mode (environments declare their own)")
     facts.add_argument(
         "--kubernetes-version",
@@ -64,7 +72,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from gitops.validation import output
+    from gitops.validation import cel, output
+    from gitops.validation.cel import report
     from gitops.validation.registry import all_rules
 
     _check_output(args.output)
@@ -72,8 +81,13 @@ def run(args: argparse.Namespace) -> int:
     if args.list_rules:
         fmt = "json" if args.format == "json" else "text"
         _emit(output.format_rules(rules, fmt), args.output)
+        print(f"validate: {report.summary_line()}", file=sys.stderr)
         return 0
+    cel.reset()
     findings = _validate(args)
+    if args.cel_report:
+        _emit(report.format_report("json" if args.format == "json" else "text"), args.output)
+        return 0
     if args.format == "json":
         text = output.format_json(findings)
     elif args.format == "sarif":
@@ -82,6 +96,13 @@ def run(args: argparse.Namespace) -> int:
         text = output.format_text(findings)
     _emit(text, args.output)
     print(f"validate: {output.summary_line(findings)}", file=sys.stderr)
+    unevaluated = sum(entry.count for entry in cel.STATS.unevaluated.values())
+    if unevaluated:
+        print(
+            f"validate: {unevaluated} evaluation(s) of CRD CEL rules could not be done (never a "
+            "finding); --cel-report lists them",
+            file=sys.stderr,
+        )
     return 1 if any(f.severity == "error" for f in findings) else 0
 
 
