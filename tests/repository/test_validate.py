@@ -32,3 +32,17 @@ def test_the_repository_validates_without_error(rendered: Path) -> None:
 def test_the_gate_exits_0_on_the_repository(rendered: Path, monkeypatch, capsys) -> None:
     monkeypatch.chdir(rendered)
     assert cli.main(["validate"]) == 0, capsys.readouterr().out
+
+
+def test_the_crds_cel_rules_run_on_the_repository_and_hold(rendered: Path) -> None:
+    """The Gateway, HTTPRoutes, HelmReleases and Flux sources of both environments are checked
+    against their CRDs' CEL rules (GB230): every rule evaluated, none false, none failing to run."""
+    from gitops.validation import cel
+
+    cel.reset()
+    findings = validate_repository(Layout(rendered))
+    assert [f.format() for f in findings if f.rule == cel.RULE_ID] == []
+    kinds = {label.split()[0] for label, _ in cel.STATS.kinds}
+    assert {"HTTPRoute", "Gateway", "HelmRelease", "GitRepository"} <= kinds
+    assert cel.STATS.evaluations > 100
+    assert cel.STATS.unevaluated == {}
