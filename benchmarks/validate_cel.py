@@ -1,4 +1,4 @@
-"""The cost of the CRDs' CEL rules (GB230): validating custom resources with and without them.
+"""The cost of the CRDs' CEL rules (GB105): validating custom resources with and without them.
 
     python benchmarks/validate_cel.py [--routes 500]
 

@@ -36,7 +36,7 @@ def test_the_gate_exits_0_on_the_repository(rendered: Path, monkeypatch, capsys)
 
 def test_the_crds_cel_rules_run_on_the_repository_and_hold(rendered: Path) -> None:
     """The Gateway, HTTPRoutes, HelmReleases and Flux sources of both environments are checked
-    against their CRDs' CEL rules (GB230): every rule evaluated, none false, none failing to run."""
+    against their CRDs' CEL rules (GB105): every rule evaluated, none false, none failing to run."""
     from gitops.validation import cel
 
     cel.reset()

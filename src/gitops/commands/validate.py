@@ -5,7 +5,7 @@
     nox -s validate -- PATH...              plain manifests (files or folders), default facts
     nox -s validate -- --format sarif --output validate.sarif
     nox -s validate -- --list-rules
-    nox -s validate -- --cel-report [PATH...]   what the CRDs' CEL rules (GB230) cover
+    nox -s validate -- --cel-report [PATH...]   what the CRDs' CEL rules (GB105) cover
 
 One finding per line: `path:line: severity rule kind/namespace/name: message`. In repository mode
 a finding about an object names the file of apps/ it came from (base, component, overlay) when
@@ -45,7 +45,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--cel-report",
         action="store_true",
-        help="validate as usual, but print what the CRDs' CEL rules (GB230) cover instead of the "
+        help="validate as usual, but print what the CRDs' CEL rules (GB105) cover instead of the "
         "findings: rules evaluated, transition rules skipped, rules that cannot be evaluated "
         "(CRD, path, expression, why), evaluations that failed in this run; exit 0",
     )

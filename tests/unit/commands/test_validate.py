@@ -241,15 +241,15 @@ def test_runs_as_a_module(files: Path) -> None:
 def test_list_rules_says_what_gb230_covers(capsys) -> None:
     code, out, err = gitops(capsys, "--list-rules")
     assert code == 0
-    assert any(line.startswith("GB230  error    crd-validation-rule") for line in out.splitlines())
-    assert re.search(r"GB230 evaluates \d+ of the \d+ CEL rules of the \d+ vendored CRD", err)
+    assert any(line.startswith("GB105  error    crd-validation-rule") for line in out.splitlines())
+    assert re.search(r"GB105 evaluates \d+ of the \d+ CEL rules of the \d+ vendored CRD", err)
 
 
 def test_cel_report(capsys, monkeypatch, fixtures_dir) -> None:
     monkeypatch.chdir(fixtures_dir / "validate-corpus")
     code, out, _ = gitops(capsys, "--cel-report", "cel-crd-in-set.yaml")
     assert code == 0  # a report, not the gate
-    assert "this run: 2 objects, 18 rule evaluations, 8 failed (GB230 findings)" in out
+    assert "this run: 2 objects, 18 rule evaluations, 8 failed (GB105 findings)" in out
     assert "CRDs in the set: 11 rules in 1 CRD version" in out
     assert "Gadget example.com/v1 (CRD in cel-crd-in-set.yaml) .spec: !has(self.endpoint)" in out
     assert "undeclared reference to 'isURL'" in out
@@ -269,5 +269,5 @@ def test_rules_that_could_not_be_evaluated_are_said_on_stderr(capsys, tmp_path) 
     code, out, err = gitops(capsys, str(route))
     assert code == 1
     assert "GB101" in out
-    assert "GB230" not in out
+    assert "GB105" not in out
     assert "1 evaluation(s) of CRD CEL rules could not be done (never a finding)" in err

@@ -1,4 +1,4 @@
-"""CRD validation rules (`x-kubernetes-validations`, CEL) evaluated as the API server does: GB230.
+"""CRD validation rules (`x-kubernetes-validations`, CEL) evaluated as the API server does: GB105.
 
 Gateway API expresses most of its validation in CEL (which filters go together, what a path match
 may hold, unique listener names), and Flux, cert-manager and Envoy Gateway some of theirs; a
@@ -6,6 +6,8 @@ schema check without them lets such objects through until the cluster refuses th
 step (`gitops.validation.schema.check`) calls `check` for every custom resource whose CRD is
 vendored (`gitops.validation.crds`) or rendered in the same set, with that CRD version's rules as
 `crds.extract` keeps them (path, rule, message, messageExpression, fieldPath, reason).
+The rule id is in the schema family (GB1xx, the engine's schema step): `x-kubernetes-validations`
+are part of a CRD's schema, and the API server refuses them in the same validation pass.
 
 - `program`: the CEL environment, compiling each rule once, the rule tree of a CRD version;
 - `values`: an object as CEL sees it (schema types, defaults, pruning, escaped field names);

@@ -7,7 +7,7 @@ Semantics (k8s.io/apiextensions-apiserver/pkg/apiserver/schema/cel/validation.go
   runs nothing; a `default` is applied first, as the API server defaults before it validates;
 - transition rules (they read `oldSelf`) compare with the stored object, which a repository does
   not have: they are skipped (and counted, see `--cel-report`);
-- false: a GB230 finding at the node (`fieldPath` appended when the rule gives one), with the
+- false: a GB105 finding at the node (`fieldPath` appended when the rule gives one), with the
   `messageExpression`'s text, else the `message`, else "failed rule: <rule>"; `reason`
   (FieldValueForbidden/Required/Duplicate) words it as the API server does;
 - an error (a missing field the rule reads, a type mismatch, an unsupported function) is never a
@@ -26,7 +26,7 @@ from gitops.validation.crds.extract import VersionSchema
 from gitops.validation.model import FieldPath, Issue, Manifest
 from gitops.validation.schema.messages import field_name
 
-RULE_ID = "GB230"
+RULE_ID = "GB105"
 MAX_MESSAGE_BYTES = 5 * 1024  # celconfig.MaxEvaluatedMessageExpressionSizeBytes
 _REASONS = {
     "FieldValueForbidden": "Forbidden: ",
@@ -90,8 +90,13 @@ def reset() -> None:
 
 
 def check(manifest: Manifest, version: VersionSchema, label: str, origin: str) -> list[Issue]:
-    """The GB230 issues of one custom resource under the rules of its CRD version."""
-    kind = kind_rules(version, label, origin)
+    """The GB105 issues of one custom resource under the rules of its CRD version."""
+    try:
+        kind = kind_rules(version, label, origin)
+    except Exception as exc:  # a malformed CRD in the set: its own schema check reports it
+        broken = KindRules(label, origin, [], None)
+        STATS.record(broken, _EVERY_RULE, manifest, (), _short(exc))
+        return []
     STATS.kinds[(label, origin)] = kind
     if kind.root is None:
         return []

@@ -3,7 +3,7 @@
 The report counts the rules of every vendored CRD version (and of the CRDs met in the validated
 set): how many are evaluated, how many are transition rules (skipped: they compare with the stored
 object), and which cannot be evaluated at all, with their CRD, path, expression and why (a function
-cel-expr-python lacks, say). Of the run itself: objects, evaluations, failures (the GB230
+cel-expr-python lacks, say). Of the run itself: objects, evaluations, failures (the GB105
 findings), and each rule that could not be evaluated on some object, with an example.
 """
 
@@ -49,10 +49,10 @@ def coverage(kinds: list[KindRules]) -> Coverage:
 
 
 def summary_line() -> str:
-    """One line for `--list-rules`: what GB230 covers in the vendored CRDs."""
+    """One line for `--list-rules`: what GB105 covers in the vendored CRDs."""
     total = coverage(vendored_kinds())
     return (
-        f"GB230 evaluates {total.evaluated} of the {total.rules} CEL rules of the "
+        f"GB105 evaluates {total.evaluated} of the {total.rules} CEL rules of the "
         f"{total.versions} vendored CRD versions that have some ({total.transition} transition "
         f"rules skipped, {total.unevaluable} cannot be evaluated; --cel-report lists them)"
     )
@@ -101,7 +101,7 @@ def format_report(fmt: str = "text") -> str:
     data = as_data()
     if fmt == "json":
         return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
-    lines = ["CEL validation rules of CRDs (x-kubernetes-validations), checked as GB230"]
+    lines = ["CEL validation rules of CRDs (x-kubernetes-validations), checked as GB105"]
     for title, key in (("vendored CRDs", "vendored"), ("CRDs in the set", "inValidatedSet")):
         c = data[key]
         if c["versions"]:
@@ -113,7 +113,7 @@ def format_report(fmt: str = "text") -> str:
     run = data["run"]
     lines.append(
         f"this run: {run['objects']} objects, {run['evaluations']} rule evaluations, "
-        f"{run['failed']} failed (GB230 findings), {run['couldNotEvaluate']} could not be evaluated"
+        f"{run['failed']} failed (GB105 findings), {run['couldNotEvaluate']} could not be evaluated"
     )
     sections = (
         ("cannot be evaluated", data["cannotBeEvaluated"], "error"),

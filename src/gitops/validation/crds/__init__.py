@@ -111,11 +111,14 @@ def crd_kinds(crd: dict[str, Any]) -> list[tuple[str, str]]:
     """The (apiVersion, kind) pairs a CustomResourceDefinition object serves; [] if not a CRD."""
     if not is_crd(crd):
         return []
-    spec = crd.get("spec") or {}
-    group, kind = spec.get("group"), (spec.get("names") or {}).get("kind")
+    spec = crd.get("spec")
+    spec = spec if isinstance(spec, dict) else {}
+    names = spec.get("names")
+    group, kind = spec.get("group"), names.get("kind") if isinstance(names, dict) else None
+    versions = spec.get("versions")
     return [
         (f"{group}/{v.get('name')}", str(kind))
-        for v in spec.get("versions") or []
+        for v in (versions if isinstance(versions, list) else ())
         if isinstance(v, dict) and v.get("served")
     ]
 

@@ -1,4 +1,4 @@
-"""The engine's own rules: documents (GB0xx), schema (GB1xx, and GB230: CRD CEL rules) and the
+"""The engine's own rules: documents (GB0xx), schema (GB1xx; GB105 the CRDs' CEL rules) and the
 repository (GB5xx).
 
 They are implemented by the engine (the loader, the schema step, the render and bootstrap checks)
@@ -82,7 +82,7 @@ _engine_rule(
     "Move to the replacement apiVersion before upgrading the cluster.",
 )
 _engine_rule(
-    "GB230",
+    "GB105",
     "crd-validation-rule",
     "error",
     "A custom resource breaks a CEL rule (x-kubernetes-validations) of its CRD: the API server "

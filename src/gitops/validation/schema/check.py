@@ -3,7 +3,7 @@
 For each object, in order: the release's built-in type (GB101 for every schema error, GB104 when
 the apiVersion is deprecated and will be removed); a CRD rendered in the same set (its served
 version's schema); a CRD vendored in `gitops.validation.crds` (Argo CD, Flux); for both, the
-CRD's CEL rules (GB230, `gitops.validation.cel`); an apiVersion the
+CRD's CEL rules (GB105, `gitops.validation.cel`); an apiVersion the
 deprecation guide says was removed (GB102, naming the replacement); a kind the environment's facts
 declare under customResources (accepted unchecked: the facts say the cluster serves it); anything
 else is unknown (GB103), with the apiVersions that do serve that kind, or the closest kind name.
@@ -72,7 +72,11 @@ class SchemaCheck:
         custom = self._custom_schema(manifest)
         if custom is not None:
             if custom:
-                yield from self._run(self.release.custom_checker(custom), manifest)
+                try:
+                    found = list(self._run(self.release.custom_checker(custom), manifest))
+                except Exception:  # jsonschema's TypeError, UnknownType, SchemaError…
+                    return  # a malformed CRD in the set (`type: true`): its own check reports it
+                yield from found
                 yield from self._cel(manifest)
             return
         row = apiversions.removed_in(api_version, kind, self.release.version)
@@ -114,7 +118,7 @@ class SchemaCheck:
         return crds.crd_schema(manifest.api_version, manifest.kind)
 
     def _cel(self, manifest: Manifest) -> Iterator[RuleIssue]:
-        """GB230: the CEL rules of the CRD whose schema `_custom_schema` chose."""
+        """GB105: the CEL rules of the CRD whose schema `_custom_schema` chose."""
         group, _, version = manifest.api_version.rpartition("/")
         key = (group, manifest.kind)
         if key in self.crds:
