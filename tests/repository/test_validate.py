@@ -92,3 +92,17 @@ def test_no_configuration_weakens_the_gate(tmp_path: Path, copy_repo, monkeypatc
         out,
         re.MULTILINE,
     ), out
+
+
+def test_the_crds_cel_rules_run_on_the_repository_and_hold(rendered: Path) -> None:
+    """The Gateway, HTTPRoutes, HelmReleases and Flux sources of both environments are checked
+    against their CRDs' CEL rules (GB105): every rule evaluated, none false, none failing to run."""
+    from gitops.validation import cel
+
+    cel.reset()
+    findings = validate_repository(Layout(rendered))
+    assert [f.format() for f in findings if f.rule == cel.RULE_ID] == []
+    kinds = {label.split()[0] for label, _ in cel.STATS.kinds}
+    assert {"HTTPRoute", "Gateway", "HelmRelease", "GitRepository"} <= kinds
+    assert cel.STATS.evaluations > 100
+    assert cel.STATS.unevaluated == {}

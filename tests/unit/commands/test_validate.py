@@ -240,3 +240,38 @@ def test_runs_as_a_module(files: Path) -> None:
     )
     assert result.returncode == 1
     assert result.stdout.startswith("broken.yaml:6: error GB101 Service/web: ")
+
+
+def test_list_rules_says_what_gb230_covers(capsys) -> None:
+    code, out, err = gitops(capsys, "--list-rules")
+    assert code == 0
+    assert any(line.startswith("GB105  error    crd-validation-rule") for line in out.splitlines())
+    assert re.search(r"GB105 evaluates \d+ of the \d+ CEL rules of the \d+ vendored CRD", err)
+
+
+def test_cel_report(capsys, monkeypatch, fixtures_dir) -> None:
+    monkeypatch.chdir(fixtures_dir / "validate-corpus")
+    code, out, _ = gitops(capsys, "--cel-report", "cel-crd-in-set.yaml")
+    assert code == 0  # a report, not the gate
+    assert "this run: 2 objects, 18 rule evaluations, 8 failed (GB105 findings)" in out
+    assert "CRDs in the set: 11 rules in 1 CRD version" in out
+    assert "Gadget example.com/v1 (CRD in cel-crd-in-set.yaml) .spec: !has(self.endpoint)" in out
+    assert "undeclared reference to 'isURL'" in out
+    assert ".spec: self.mode == oldSelf.mode" in out
+    report = json.loads(gitops(capsys, "--cel-report", "--format", "json", "cel-flux.yaml")[1])
+    assert report["run"] == {"objects": 3, "evaluations": 6, "failed": 4, "couldNotEvaluate": 0}
+    assert report["vendored"]["unevaluable"] == 0
+    assert report["transitionRulesSkipped"]
+
+
+def test_rules_that_could_not_be_evaluated_are_said_on_stderr(capsys, tmp_path) -> None:
+    route = tmp_path / "route.yaml"
+    route.write_text(  # not a duration: the timeouts rule cannot run (GB101 says why)
+        "apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: r}\n"
+        "spec:\n  rules:\n    - timeouts: {request: 10 seconds, backendRequest: 5s}\n"
+    )
+    code, out, err = gitops(capsys, str(route))
+    assert code == 1
+    assert "GB101" in out
+    assert "GB105" not in out
+    assert "1 evaluation(s) of CRD CEL rules could not be done (never a finding)" in err

@@ -1,4 +1,5 @@
-"""The engine's own rules: documents (GB0xx), schema (GB1xx) and the repository (GB5xx).
+"""The engine's own rules: documents (GB0xx), schema (GB1xx; GB105 the CRDs' CEL rules) and the
+repository (GB5xx).
 
 They are implemented by the engine (the loader, the schema step, the render and bootstrap checks)
 because they look at files and schemas rather than at one object; they are registered here so that
@@ -79,6 +80,16 @@ _engine_rule(
     "warning",
     "The apiVersion still works on this Kubernetes version but a later one removes it.",
     "Move to the replacement apiVersion before upgrading the cluster.",
+)
+_engine_rule(
+    "GB105",
+    "crd-validation-rule",
+    "error",
+    "A custom resource breaks a CEL rule (x-kubernetes-validations) of its CRD: the API server "
+    "refuses it with the CRD's own message (filter combinations of a Gateway API route, Flux's "
+    "either-or fields).",
+    "Change the field the message names as it asks; `validate --cel-report` lists the rules "
+    "that are checked and those that cannot be (transition rules, unsupported functions).",
 )
 _engine_rule(
     "GB501",
