@@ -185,6 +185,8 @@ def test_the_flux_data_layer_depending_on_nothing(repo: Layout) -> None:
     objects = by_controller([f for f in findings if f.path.startswith("clusters/")])
     assert objects["Argo CD"] == set()
     assert {obj for _, _, obj in objects["Flux"]} == {
+        "BackendTrafficPolicy/guestbook-dev/guestbook-web-posts",
+        "HTTPRouteFilter/guestbook-dev/guestbook-not-public",
         "SealedSecret/guestbook-dev/guestbook-backup",
         "SealedSecret/guestbook-dev/guestbook-django",
         "SealedSecret/guestbook-dev/guestbook-postgres",
