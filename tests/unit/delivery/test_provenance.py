@@ -220,3 +220,33 @@ def test_without_a_builder_in_the_facts_it_says_so_or_refuses_when_required(fake
 
 def test_gh_is_found_on_path(fake_gh) -> None:
     assert provenance.find_verifier() == str(fake_gh.path)
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "reason"),
+    [
+        (
+            ("signature", "certificate", "runnerEnvironment"),
+            "self-hosted",
+            "it was made on a self-hosted runner, not a GitHub-hosted one",
+        ),
+        (
+            ("statement", "predicateType"),
+            "https://spdx.dev/Document/v2.3",
+            "the attestation is of type 'https://spdx.dev/Document/v2.3', not SLSA provenance v1",
+        ),
+    ],
+)
+def test_refused_for_a_self_hosted_runner_or_an_attestation_of_another_type(
+    fake_gh, path: tuple[str, ...], value: str, reason: str
+) -> None:
+    """No bundle of the upstream test data was made on a self-hosted runner or is an SBOM: the
+    real result for the demo bundle, with that one field changed."""
+    fake_gh.verifies(DEMO)
+    result = json.loads(fake_gh.stdout)
+    node = result[0]["verificationResult"]
+    for key in path[:-1]:
+        node = node[key]
+    node[path[-1]] = value
+    fake_gh.replay(stdout=json.dumps(result))
+    assert refusal().endswith(f": {reason}; nothing was changed")
