@@ -68,3 +68,25 @@ def test_a_secret_the_web_pods_read_that_git_does_not_provide(repo: Layout) -> N
     assert found, done.stdout
     assert all("guestbook-dev" in f and "'guestbook-django'" in f for f in found), found
     assert any("Deployment/guestbook-dev/guestbook-web" in f for f in found), found
+
+
+def test_a_password_written_into_a_database_url(repo: Layout) -> None:
+    """A password in DATABASE_URL (the ConfigMap the web pods read) is in git for anyone: GB426
+    fails the gate in both environments, without repeating the password."""
+    env_file = repo.root / "apps/guestbook/base/postgres.env"
+    replace_once(
+        env_file,
+        "DATABASE_URL=postgres://guestbook_web@",
+        "DATABASE_URL=postgres://guestbook_web:correct-horse@",
+    )
+    done = gate(repo)
+    assert done.returncode == 1, done.stdout + done.stderr
+    found = [f for f in done.stdout.splitlines() if " GB426 " in f]
+    assert sorted(f.split(" GB426 ")[1].split("/")[1] for f in found) == [
+        "guestbook-dev",
+        "guestbook-prod",
+    ], found
+    for finding in found:
+        assert "ConfigMap key DATABASE_URL holds a password inside the URL" in finding
+        assert "postgres://guestbook_web:***@guestbook-postgres:5432" in finding
+        assert "correct-horse" not in finding

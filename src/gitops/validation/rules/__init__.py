@@ -3,7 +3,8 @@
 GB0xx/GB1xx/GB5xx (documents, schema, repository) live in `documents`; GB2xx (what the API server
 refuses) in names, selectors, containers, probes, volumes, quantities, cron, workloads and
 networking; GB3xx (across objects) in crossobjects, references and gateway (Gateway API routes,
-cert-manager issuers); GB4xx (policy) in podsecurity, policy and policy_environment.
+cert-manager issuers); GB4xx (policy) in podsecurity, policy, policy_environment, rbac,
+isolation and secret_values.
 """
 
 from gitops.validation.rules import (
@@ -12,6 +13,7 @@ from gitops.validation.rules import (
     crossobjects,
     documents,
     gateway,
+    isolation,
     names,
     networking,
     podsecurity,
@@ -19,7 +21,9 @@ from gitops.validation.rules import (
     policy_environment,
     probes,
     quantities,
+    rbac,
     references,
+    secret_values,
     selectors,
     volumes,
     workloads,
@@ -31,6 +35,7 @@ __all__ = [
     "crossobjects",
     "documents",
     "gateway",
+    "isolation",
     "names",
     "networking",
     "podsecurity",
@@ -38,7 +43,9 @@ __all__ = [
     "policy_environment",
     "probes",
     "quantities",
+    "rbac",
     "references",
+    "secret_values",
     "selectors",
     "volumes",
     "workloads",

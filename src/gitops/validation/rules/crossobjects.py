@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from gitops.validation.model import Context, Issue, PodView
+from gitops.validation.model import Context, FieldPath, Issue, Manifest, PodView
 from gitops.validation.registry import rule
 from gitops.validation.rules._index import index_of
 from gitops.validation.rules._util import (
@@ -92,29 +92,55 @@ def check_pdb_selectors(ctx: Context) -> Iterator[Issue]:
             )
 
 
+def _peer_selectors(policy: Manifest) -> Iterator[tuple[FieldPath, dict[str, Any]]]:
+    """(path, podSelector) of the ingress `from` and egress `to` peers that select pods of the
+    policy's own namespace: a podSelector without a namespaceSelector (with one, the pods are
+    in namespaces this set may not hold)."""
+    for direction, key in (("ingress", "from"), ("egress", "to")):
+        for i, policy_rule in items_of(policy.get(("spec", direction))):
+            for j, peer in items_of(policy_rule.get(key)):
+                selector = peer.get("podSelector")
+                if isinstance(selector, dict) and peer.get("namespaceSelector") is None:
+                    yield ("spec", direction, i, key, j, "podSelector"), selector
+
+
+def _selects_some(selector: dict[str, Any]) -> bool:
+    """A selector that names labels ({} selects every pod, which cannot select nothing)."""
+    return bool(selector.get("matchLabels") or selector.get("matchExpressions"))
+
+
 @rule(
     "GB304",
     "networkpolicy-selects-nothing",
     severity="warning",
     scope="environment",
-    summary="A NetworkPolicy's podSelector matches no pod template (an empty one matches all).",
-    remediation="Use the labels of the pods the policy is meant for.",
+    summary="A NetworkPolicy's podSelector, or the podSelector of one of its ingress/egress "
+    "peers, matches no pod template (an empty one matches all).",
+    remediation="Use the labels of the pods the policy (or the peer) is meant for.",
 )
 def check_network_policy_selectors(ctx: Context) -> Iterator[Issue]:
     index = index_of(ctx)
     for policy in index_of(ctx).of_kind("NetworkPolicy"):
+        ns = index.ns(policy)
         selector = policy.get(("spec", "podSelector"))
-        if not isinstance(selector, dict) or not (
-            selector.get("matchLabels") or selector.get("matchExpressions")
-        ):
-            continue
-        if not index.pods_matching(index.ns(policy), selector):
+        selects = isinstance(selector, dict) and _selects_some(selector)
+        if selects and not index.pods_matching(ns, selector):
             yield Issue(
                 policy,
                 ("spec", "podSelector"),
                 f"podSelector ({describe_selector(selector)}) matches no pod template in "
-                f"namespace {index.ns(policy)}; the policy applies to nothing here",
+                f"namespace {ns}; the policy applies to nothing here",
             )
+        for path, peer in _peer_selectors(policy):
+            if _selects_some(peer) and not index.pods_matching(ns, peer):
+                yield Issue(
+                    policy,
+                    path,
+                    f"{path[1]} peer podSelector ({describe_selector(peer)}) matches no pod "
+                    f"template in namespace {ns}, so this rule allows traffic {path[3]} nothing; "
+                    "use the labels of the pods it should allow (with a namespaceSelector for "
+                    "pods of another namespace)",
+                )
 
 
 def container_ports(views: list[PodView]) -> tuple[set[str], set[tuple[Any, str]]]:
