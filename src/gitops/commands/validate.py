@@ -2,7 +2,9 @@
 
     nox -s validate                         the gate: committed clusters/ == a fresh render, then
                                             every environment against its own facts, and bootstrap/
-    nox -s validate -- PATH...              plain manifests (files or folders), default facts
+    nox -s validate -- PATH...              plain manifests (files or folders), default facts;
+                                            what they refer to but do not contain is a warning
+    nox -s validate -- --complete PATH...   the same, and the files are all the cluster gets
     nox -s validate -- --format sarif --output validate.sarif
     nox -s validate -- --list-rules
 
@@ -55,6 +57,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--namespace", metavar="NS", help="namespace of objects that name none (cross-object rules)"
     )
     facts.add_argument(
+        "--complete",
+        action="store_true",
+        help="the files are everything the cluster receives: an object they refer to that is not "
+        "among them (ConfigMap, Secret, ServiceAccount, a Service's pods...) is an error, not a "
+        "warning",
+    )
+    facts.add_argument(
         "--custom-resource",
         action="append",
         default=[],
@@ -88,10 +97,11 @@ def run(args: argparse.Namespace) -> int:
 def _validate(args: argparse.Namespace) -> list[Finding]:
     given = [args.kubernetes_version, args.require_digests or None, args.namespace]
     if not args.paths:
-        if any(v is not None for v in given) or args.custom_resource:
+        if any(v is not None for v in given) or args.custom_resource or args.complete:
             raise UsageError(
-                "--kubernetes-version, --require-digests, --namespace and --custom-resource apply "
-                "to PATH mode; each environment declares its own in environment.yaml"
+                "--kubernetes-version, --require-digests, --namespace, --custom-resource and "
+                "--complete apply to PATH mode; each environment declares its own facts in "
+                "environment.yaml (and is always complete)"
             )
         from gitops.repo.layout import Layout, find_root
         from gitops.validation.repository import validate_repository
@@ -113,6 +123,7 @@ def _validate(args: argparse.Namespace) -> list[Finding]:
         require_digest=args.require_digests,
         namespace=args.namespace,
         custom_resources=tuple(args.custom_resource),
+        complete=args.complete,
     )
     return validate_paths(args.paths, facts)
 
