@@ -1,12 +1,14 @@
 """Rule modules; importing this package registers every rule in `gitops.validation.registry`.
 
 GB0xx/GB1xx/GB5xx (documents, schema, repository) live in `documents`; GB2xx (what the API server
-refuses) in names, selectors, containers, probes, volumes, quantities, cron, workloads and
-networking; GB3xx (across objects) in crossobjects, references and gateway (Gateway API routes,
-cert-manager issuers); GB4xx (policy) in podsecurity, policy and policy_environment.
+refuses) in names, selectors, containers, probes, volumes, quantities, cron, workloads,
+networking, configdata (Secrets, ConfigMaps), servicespec and podspec; GB3xx (across objects) in
+crossobjects, references and gateway (Gateway API routes, cert-manager issuers); GB4xx (policy) in
+podsecurity, policy and policy_environment.
 """
 
 from gitops.validation.rules import (
+    configdata,
     containers,
     cron,
     crossobjects,
@@ -15,17 +17,20 @@ from gitops.validation.rules import (
     names,
     networking,
     podsecurity,
+    podspec,
     policy,
     policy_environment,
     probes,
     quantities,
     references,
     selectors,
+    servicespec,
     volumes,
     workloads,
 )
 
 __all__ = [
+    "configdata",
     "containers",
     "cron",
     "crossobjects",
@@ -34,12 +39,14 @@ __all__ = [
     "names",
     "networking",
     "podsecurity",
+    "podspec",
     "policy",
     "policy_environment",
     "probes",
     "quantities",
     "references",
     "selectors",
+    "servicespec",
     "volumes",
     "workloads",
 ]
