@@ -6,6 +6,8 @@
                                             .json; `-` reads one stream from stdin), default facts
     nox -s validate -- PATH --select GB1,GB2 --ignore GB417 --warn GB4
     nox -s validate -- PATH --show-settings     the effective settings and where each came from
+    nox -s validate -- --complete PATH...   the files are all the cluster gets: what they refer to
+                                            but do not contain is an error, not a warning
     nox -s validate -- --format sarif --output validate.sarif
     nox -s validate -- --list-rules
     nox -s validate -- --cel-report [PATH...]   what the CRDs' CEL rules (GB105) cover
@@ -29,6 +31,7 @@ Exit 0 without errors (warnings allowed), 1 with any error, 2 on usage or config
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 import time
 from pathlib import Path
@@ -104,6 +107,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     facts.add_argument(
         "--namespace", metavar="NS", help="namespace of objects that name none (cross-object rules)"
+    )
+    facts.add_argument(
+        "--complete",
+        action="store_true",
+        help="the files are everything the cluster receives: an object they refer to that is not "
+        "among them (ConfigMap, Secret, ServiceAccount, a Service's pods...) is an error, not a "
+        "warning",
     )
     facts.add_argument(
         "--custom-resource",
@@ -187,7 +197,7 @@ def _settings(args: argparse.Namespace) -> Settings:
         if sum(1 for path in args.paths if str(path) == "-") > 1:
             raise UsageError("- (stdin) can be given once")
         return load_settings(cli, all_rules(), Path.cwd())
-    given = cli.given()
+    given = [*cli.given(), *(["--complete"] if args.complete else [])]
     if given:
         raise UsageError(
             f"{', '.join(given)} {'applies' if len(given) == 1 else 'apply'} to PATH mode only: "
@@ -207,7 +217,8 @@ def _validate(args: argparse.Namespace, settings: Settings, tally: Tally) -> lis
     from gitops.validation.engine import validate_paths
 
     crds = settings.load_crds()
-    return validate_paths(args.paths, settings.facts(), crds=crds, tally=tally)
+    facts = dataclasses.replace(settings.facts(), complete=args.complete)
+    return validate_paths(args.paths, facts, crds=crds, tally=tally)
 
 
 def _check_output(destination: Path | None) -> None:

@@ -1,4 +1,10 @@
-"""Across one environment: duplicate objects, and selectors that select no pod."""
+"""Across one environment: duplicate objects, and selectors that select no pod.
+
+The pods are the pod templates of the set's workloads and the pods that known operators make from
+custom resources of the set (`_operators`: prometheus-operator, CloudNativePG). In a set not
+declared complete a selector that matches none of them is a warning: its pods may be defined in
+files that were not given (`_partial`).
+"""
 
 from __future__ import annotations
 
@@ -8,6 +14,7 @@ from typing import Any
 from gitops.validation.model import Context, FieldPath, Issue, Manifest, PodView
 from gitops.validation.registry import rule
 from gitops.validation.rules._index import index_of
+from gitops.validation.rules._partial import NOT_GIVEN, absent
 from gitops.validation.rules._util import (
     as_dict,
     describe_labels,
@@ -59,12 +66,15 @@ def check_service_selectors(ctx: Context) -> Iterator[Issue]:
             continue  # no selector: Endpoints are managed by hand
         if index.pods_matching_map(index.ns(service), selector):
             continue
-        yield Issue(
+        shown, ns = describe_labels(selector), index.ns(service)
+        yield absent(
+            ctx,
             service,
             ("spec", "selector"),
-            f"selector ({describe_labels(selector)}) matches no pod template in namespace "
-            f"{index.ns(service)}; the Service would have no endpoints: use the labels of the "
-            "pods it should reach",
+            f"selector ({shown}) matches no pod template in namespace {ns}; the Service would "
+            "have no endpoints: use the labels of the pods it should reach",
+            f"the pods selector ({shown}) matches are {NOT_GIVEN} (namespace {ns}); make sure "
+            "the pods it should reach carry these labels",
         )
 
 
@@ -84,11 +94,15 @@ def check_pdb_selectors(ctx: Context) -> Iterator[Issue]:
             message = "the PDB has no selector, so it protects nothing; add spec.selector"
             yield Issue(pdb, ("spec",), message)
         elif not index.pods_matching(index.ns(pdb), selector):
-            yield Issue(
+            shown, ns = describe_selector(selector), index.ns(pdb)
+            yield absent(
+                ctx,
                 pdb,
                 ("spec", "selector"),
-                f"selector ({describe_selector(selector)}) matches no pod template in namespace "
-                f"{index.ns(pdb)}; it protects nothing: use the workload's pod labels",
+                f"selector ({shown}) matches no pod template in namespace {ns}; it protects "
+                "nothing: use the workload's pod labels",
+                f"the pods selector ({shown}) matches are {NOT_GIVEN} (namespace {ns}); make "
+                "sure the workload it protects carries these labels",
             )
 
 
@@ -123,13 +137,20 @@ def check_network_policy_selectors(ctx: Context) -> Iterator[Issue]:
     for policy in index_of(ctx).of_kind("NetworkPolicy"):
         ns = index.ns(policy)
         selector = policy.get(("spec", "podSelector"))
-        selects = isinstance(selector, dict) and _selects_some(selector)
-        if selects and not index.pods_matching(ns, selector):
-            yield Issue(
+        if (
+            isinstance(selector, dict)
+            and _selects_some(selector)
+            and not index.pods_matching(ns, selector)
+        ):
+            shown = describe_selector(selector)
+            yield absent(
+                ctx,
                 policy,
                 ("spec", "podSelector"),
-                f"podSelector ({describe_selector(selector)}) matches no pod template in "
-                f"namespace {ns}; the policy applies to nothing here",
+                f"podSelector ({shown}) matches no pod template in namespace {ns}; the policy "
+                "applies to nothing here",
+                f"the pods podSelector ({shown}) matches are {NOT_GIVEN} (namespace {ns}); "
+                "make sure the pods it is meant for carry these labels",
             )
         for path, peer in _peer_selectors(policy):
             if _selects_some(peer) and not index.pods_matching(ns, peer):
