@@ -65,7 +65,7 @@ def test_every_object_kustomize_builds_is_rendered_unchanged(env: str) -> None:
     for obj in built:
         assert by_identity[_identity(obj)] == obj
     assert per_controller, "no layer rendered per controller"
-    expected = for_controller(per_controller, "argocd", env)
+    expected = for_controller(per_controller, "argocd", env, env=env)
     assert sorted(map(_identity, for_argocd)) == sorted(map(_identity, expected))
 
 
