@@ -1,5 +1,6 @@
 """Validating this repository: the committed clusters/ against a fresh render (GB501), every
-environment's rendered objects against its own facts, and the controllers' entry points.
+environment's rendered objects against its own facts, and the controllers' entry points (their
+paths, GB502; their order, GB504; their rights, GB505).
 
 Findings about an object move to the file of apps/ it came from where that is certain
 (`gitops.validation.origins`); the rendered location stays beside them.
@@ -19,6 +20,7 @@ from gitops.validation import origins
 from gitops.validation.applyorder import check_apply_order
 from gitops.validation.bootstrap import check_bootstrap
 from gitops.validation.engine import FactsSource, check_located, finish, gc_paused
+from gitops.validation.leastprivilege import check_least_privilege
 from gitops.validation.loader import NO_OBJECT, field_lines, load_bytes
 from gitops.validation.model import Facts, Finding, Located, Manifest
 from gitops.validation.tally import Tally
@@ -55,6 +57,7 @@ def validate_repository(
         findings.extend(origins.attribute_environments(layout, overlays, checked))
         findings.extend(check_bootstrap(layout, environments, rendered, tally))
         findings.extend(check_apply_order(layout, rendered))
+        findings.extend(check_least_privilege(layout, rendered))
         return finish(findings)
 
 

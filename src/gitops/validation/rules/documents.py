@@ -123,3 +123,14 @@ _engine_rule(
     "Provide it in an earlier layer or move the object to a later one (its component label, "
     "apps/layers.yaml); make dependsOn / sync waves follow `order`.",
 )
+_engine_rule(
+    "GB505",
+    "unrestricted-controller",
+    "error",
+    "An Argo CD Application under bootstrap/ or clusters/ names the `default` project (which "
+    "allows everything) or one no AppProject of its cluster defines; or a Flux Kustomization "
+    "that applies only namespaced objects (an app layer) has no serviceAccountName, so it applies "
+    "with the controller's cluster-wide rights.",
+    "Name the environment's AppProject (bootstrap/argocd/<env>/projects.yaml); set "
+    "spec.serviceAccountName to an account bound to a Role in the layer's namespace.",
+)
