@@ -109,7 +109,7 @@ def check_service_spec(manifest: Manifest, ctx: Context) -> Iterator[Issue]:
     if manifest.group or not isinstance(spec, dict):
         return
     service_type = spec.get("type") or "ClusterIP"
-    if service_type not in _TYPES:
+    if not isinstance(service_type, str) or service_type not in _TYPES:
         return  # the schema's business
     yield from _ports_issues(manifest, spec, service_type)
     if service_type == "ExternalName":
