@@ -154,13 +154,16 @@ def check_network_policy_selectors(ctx: Context) -> Iterator[Issue]:
             )
         for path, peer in _peer_selectors(policy):
             if _selects_some(peer) and not index.pods_matching(ns, peer):
-                yield Issue(
+                shown = describe_selector(peer)
+                yield absent(
+                    ctx,
                     policy,
                     path,
-                    f"{path[1]} peer podSelector ({describe_selector(peer)}) matches no pod "
-                    f"template in namespace {ns}, so this rule allows traffic {path[3]} nothing; "
-                    "use the labels of the pods it should allow (with a namespaceSelector for "
-                    "pods of another namespace)",
+                    f"{path[1]} peer podSelector ({shown}) matches no pod template in namespace "
+                    f"{ns}, so this rule allows traffic {path[3]} nothing; use the labels of the "
+                    "pods it should allow (with a namespaceSelector for pods of another namespace)",
+                    f"the pods the {path[1]} peer podSelector ({shown}) allows are {NOT_GIVEN} "
+                    f"(namespace {ns}); make sure the pods it should allow carry these labels",
                 )
 
 
