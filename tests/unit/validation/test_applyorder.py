@@ -484,8 +484,12 @@ def test_git_paths_come_from_the_vendored_sources() -> None:
     assert repository_of("https://github.com/kubernetes-sigs/gateway-api.git") == (
         "kubernetes-sigs/gateway-api"
     )
-    assert groups_under("kubernetes-sigs/gateway-api", "./config/crd") == {
+    assert groups_under("kubernetes-sigs/gateway-api", "./config/crd/standard") == {
         "gateway.networking.k8s.io"
+    }
+    assert groups_under("kubernetes-sigs/gateway-api", "config/crd/experimental") == {
+        "gateway.networking.k8s.io",
+        "gateway.networking.x-k8s.io",
     }
     envoy = "charts/gateway-helm/charts/crds/crds/generated"
     assert groups_under("envoyproxy/gateway", envoy) == {"gateway.envoyproxy.io"}

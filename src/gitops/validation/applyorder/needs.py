@@ -11,7 +11,7 @@ from typing import Any, NamedTuple
 import yaml
 
 from gitops.render.controllers import FLUX_HELM, FLUX_KUSTOMIZE
-from gitops.validation.crds.store import DEFAULT_DATA_DIR, SOURCES
+from gitops.validation.crds.store import origins
 from gitops.validation.model import FieldPath, Manifest
 from gitops.validation.rules._index import EnvIndex
 from gitops.validation.rules._util import as_dict, as_list, items_of, namespace_of
@@ -26,12 +26,11 @@ ISSUER_ANNOTATIONS = {
     "cert-manager.io/issuer": "Issuer",
 }
 WAVE = "argocd.argoproj.io/sync-wave"
-_Fast: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # a safe loader, in C
 Key = tuple[str, ...]
 
 
 class ChartCrds(NamedTuple):
-    """A chart's CRDs: SOURCES.yaml's under `path` of `repository`, and the `extra` groups."""
+    """A chart's CRDs: the catalog's under `path` of `repository`, and the `extra` groups."""
 
     repository: str
     path: str
@@ -42,12 +41,12 @@ class ChartCrds(NamedTuple):
 
 
 # The charts that install CRDs (.research/infra.md, sections 1 and 3). A git path (a Flux
-# Kustomization or an Argo CD git Application) needs no entry: `groups_under` reads SOURCES.yaml.
+# Kustomization or an Argo CD git Application) needs no entry: `groups_under` reads the catalog.
 CHART_CRDS: Mapping[str, ChartCrds] = {
     # 1.1: helm/sealed-secrets/crds/bitnami.com_sealedsecrets.yaml, in the chart's crds/.
     "sealed-secrets": ChartCrds("bitnami-labs/sealed-secrets", "helm/sealed-secrets"),
     # 1.2: templates behind crds.enabled (or the deprecated installCRDs), off by default; 3: the
-    # same specs as deploy/crds/, where SOURCES.yaml has them.
+    # same specs as deploy/crds/, where the CRD catalog has them.
     "cert-manager": ChartCrds(
         "cert-manager/cert-manager", "deploy/crds", ("crds.enabled", "installCRDs"), False, False
     ),
@@ -61,14 +60,8 @@ CHART_CRDS: Mapping[str, ChartCrds] = {
 
 @lru_cache(maxsize=1)
 def vendored_crds() -> tuple[tuple[str, str, str], ...]:
-    """(repository, path, API group) of each vendored CRD (crds/vendored/SOURCES.yaml)."""
-    text = (DEFAULT_DATA_DIR / SOURCES).read_text(encoding="utf-8")
-    kinds = as_dict(as_dict(yaml.load(text, Loader=_Fast)).get("kinds"))  # noqa: S506
-    return tuple(
-        (str(source.get("repository")), str(source.get("path")), str(key).partition("/")[0])
-        for key, entry in kinds.items()
-        if (source := as_dict(as_dict(entry).get("source")))
-    )
+    """(repository, path, API group) of each upstream file of the CRD catalog (its index)."""
+    return origins()
 
 
 def groups_under(repository: str, path: str) -> set[str]:

@@ -1,10 +1,12 @@
-"""Schemas of custom resources (Argo CD, Flux, and any CRD found in the validated set).
+"""Schemas of custom resources: the bundled CRD catalog, and any CRD found in the validated set.
 
 The validator engine calls:
-- `crd_schema(api_version, kind)`: the vendored schema of a kind, as a JSON Schema (or None when
-  the kind, or that version of it, isn't vendored or isn't served);
+- `crd_schema(api_version, kind)`: the catalog's schema of a kind, as a JSON Schema (or None when
+  the kind, or that version of it, isn't in the catalog or isn't served);
 - `schema_from_crd(crd, version)`: the same from a CustomResourceDefinition object rendered in the
-  repository (takes precedence over the vendored one: it is what that cluster will serve);
+  repository (takes precedence over the catalog: it is what that cluster will serve);
+- `with_defaults(schema, obj)`: the object with its schema's defaults filled in (what the API
+  server validates);
 - `is_namespaced(api_version, kind)` and `known_kinds()`.
 
 Both schema functions cache their result; the dicts returned are shared: never mutate them. Build
@@ -17,14 +19,15 @@ and messageExpression, fieldPath, reason when given) and evaluated by `gitops.va
 `version_schema(api_version, kind)` and `version_schema_from_crd(crd, version)` give it a served
 version's schema and rules. `cel_rules(api_version, kind)` lists a vendored kind's rules.
 
-The vendored data (schemas without descriptions, per group/kind/version) and its provenance
-(vendored/SOURCES.yaml: repository, path, commit, release, date, checksums) are in `vendored/`,
-shipped as package data. `python -m gitops.validation.crds.refresh` rewrites them from CRD YAML
-files: the reduced upstream copies in `upstream/` (kept in the repository, not shipped), or a
-fork's own `kubectl get crd -o yaml` / `flux install --export` output (see its --help).
-Vendored: Argo CD Application and AppProject (argoproj.io/v1alpha1); Flux GitRepository,
-OCIRepository, HelmRepository, HelmChart, Bucket, ExternalArtifact (source.toolkit.fluxcd.io/v1),
-Kustomization (kustomize.toolkit.fluxcd.io/v1) and HelmRelease (helm.toolkit.fluxcd.io/v2).
+The catalog (vendored/, shipped as package data) is offline and pinned: the CRDs of Argo CD,
+Flux (every controller, source-watcher included), cert-manager, Gateway API (standard channel,
+plus what only the experimental channel serves), Envoy Gateway, Sealed Secrets,
+prometheus-operator, MetalLB, Kyverno, External Secrets and CloudNativePG, each read from one
+release (SOURCES.yaml: upstream, repository, path, tag, commit, sha256), reduced to what
+validation needs (no descriptions) and gzipped one file per kind. Nothing is read at import: the
+small index.json on the first custom resource, a kind's file when an object of that kind is
+checked. `python -m gitops.validation.crds` reports what it holds; `python -m
+gitops.validation.crds.refresh` rebuilds it from a given release (see its --help).
 """
 
 from __future__ import annotations
@@ -34,7 +37,7 @@ import json
 from functools import cache
 from typing import Any
 
-from gitops.validation.crds.convert import object_schema
+from gitops.validation.crds.convert import object_schema, with_defaults
 from gitops.validation.crds.extract import VersionSchema, is_crd, strip_annotations
 from gitops.validation.crds.store import Catalog
 
@@ -47,6 +50,7 @@ __all__ = [
     "schema_from_crd",
     "version_schema",
     "version_schema_from_crd",
+    "with_defaults",
 ]
 
 _catalog = Catalog()

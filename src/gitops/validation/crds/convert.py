@@ -9,8 +9,14 @@ What changes, and why:
 - `format` is dropped: the API server knows formats (`int32`, `duration`, ...) a JSON Schema
   validator doesn't, and a validator must never reject what the server accepts.
 - OpenAPI 3.0's boolean `exclusiveMinimum`/`exclusiveMaximum` become the numeric JSON Schema form.
-- `description`, `example`, `x-kubernetes-*` annotations and `default` are dropped (no effect on
-  validity).
+- `description`, `example` and the other `x-kubernetes-*` annotations are dropped (no effect on
+  validity). `default` stays, as the annotation it is in JSON Schema: `with_defaults` reads it.
+
+Defaults (`with_defaults`): the API server fills in a missing field that has a `default` before it
+validates the object, so a custom resource is checked the same way: with its defaults applied. A
+`required` field with a default may be left out (controller-gen writes both for a defaulted field
+without omitempty), and a `oneOf` that tells branches apart by a defaulted field (Gateway API's
+`addresses[].type`, default IPAddress) sees the value the server sees.
 
 Strictness (a deliberate difference from the API server): for a structural schema the server
 *prunes* fields it doesn't know, silently. In a GitOps repository an unknown field is almost
@@ -25,6 +31,7 @@ CEL rules (`x-kubernetes-validations`) cannot be evaluated here and are ignored;
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 Schema = dict[str, Any]
@@ -45,6 +52,7 @@ _KEEP = frozenset(
         "maxProperties",
         "multipleOf",
         "required",
+        "default",
     }
 )
 
@@ -130,3 +138,59 @@ def object_schema(openapi: Schema, *, strict: bool = True) -> Schema:
     if strict and "additionalProperties" not in schema:
         schema["additionalProperties"] = False
     return schema
+
+
+def with_defaults(schema: Schema, obj: Any) -> Any:
+    """`obj` with the defaults of `schema` filled in, as the API server does before validating.
+
+    A field is defaulted when it is missing, or null where the schema does not allow null (the
+    server prunes such a null, then defaults). Defaults apply below fields that are present, in
+    list items and map values; structural schemas put none inside allOf/anyOf/oneOf/not. Returns
+    `obj` itself when nothing applies (the usual case); changed containers are copies.
+    """
+    return _defaulted(schema, obj)[0]
+
+
+def _defaulted(schema: Any, value: Any) -> tuple[Any, bool]:
+    """(value with defaults, whether anything was filled in)."""
+    if not isinstance(schema, dict):
+        return value, False
+    if isinstance(value, list):
+        return _defaulted_items(schema.get("items"), value)
+    if isinstance(value, dict):
+        return _defaulted_fields(schema, value)
+    return value, False
+
+
+def _defaulted_items(items: Any, value: list[Any]) -> tuple[Any, bool]:
+    pairs = [_defaulted(items, item) for item in value]
+    if not any(changed for _, changed in pairs):
+        return value, False
+    return [item for item, _ in pairs], True
+
+
+def _defaulted_fields(schema: Schema, value: dict[str, Any]) -> tuple[Any, bool]:
+    props = schema.get("properties")
+    props = props if isinstance(props, dict) else {}
+    out: dict[str, Any] | None = None
+    for name, current in value.items():
+        new, changed = _defaulted(props.get(name, schema.get("additionalProperties")), current)
+        if changed:
+            out = out if out is not None else dict(value)
+            out[name] = new
+    for name, sub in props.items():
+        if not isinstance(sub, dict) or "default" not in sub:
+            continue
+        current = value.get(name, _MISSING)
+        if current is _MISSING or (current is None and not _allows_null(sub)):
+            out = out if out is not None else dict(value)
+            out[name] = _defaulted(sub, copy.deepcopy(sub["default"]))[0]
+    return (value, False) if out is None else (out, True)
+
+
+_MISSING = object()
+
+
+def _allows_null(schema: Schema) -> bool:
+    kind = schema.get("type")
+    return kind == "null" or (isinstance(kind, list) and "null" in kind)

@@ -1,8 +1,9 @@
 """Where a vendored CRD came from: the record `refresh` keeps for each kind in SOURCES.yaml.
 
-A record is built from, in order of precedence: the command line (`--repository`, `--commit`...),
-the CRD's own `vendored.gitops/<key>` annotations (how the reduced copies under `upstream/` carry
-their origin, so that re-running `refresh` on them gives the same bytes), and the input itself
+A record is built from, in order of precedence: the command line (`--repository`, `--commit`...)
+or the upstream release being read (`--release`: upstream, repository, path, commit, release),
+the CRD's own `vendored.gitops/<key>` annotations (a hand-reduced copy of a CRD can carry its
+origin that way, so that re-running `refresh` on it gives the same record), and the input itself
 (its location and sha256). `retrieved` is the date given, else the annotation, else the date of the
 previous record when the input is byte-identical, else today: an unchanged input never changes
 SOURCES.yaml.
@@ -57,5 +58,5 @@ def record(
     )
     if generator:
         out["controllerGen"] = str(generator)
-    order = (*KEYS, "location", "sha256", "controllerGen")
+    order = ("upstream", *KEYS, "location", "sha256", "controllerGen")
     return {key: out[key] for key in order if key in out}

@@ -70,7 +70,8 @@ _engine_rule(
     "GB103",
     "unknown-kind",
     "error",
-    "No schema for this apiVersion and kind: not built in, no CRD in the set, not declared.",
+    "No schema for this apiVersion and kind: not built in, not in the bundled CRD catalog "
+    "(python -m gitops.validation.crds), no CRD in the set, not declared.",
     "Fix the apiVersion/kind, render the CRD with the manifests, or declare the kind in the "
     "environment's customResources.",
 )

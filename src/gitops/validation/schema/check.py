@@ -2,11 +2,14 @@
 
 For each object, in order: the release's built-in type (GB101 for every schema error, GB104 when
 the apiVersion is deprecated and will be removed); a CRD rendered in the same set (its served
-version's schema); a CRD vendored in `gitops.validation.crds` (Argo CD, Flux); for both, the
-CRD's CEL rules (GB105, `gitops.validation.cel`); an apiVersion the
-deprecation guide says was removed (GB102, naming the replacement); a kind the environment's facts
-declare under customResources (accepted unchecked: the facts say the cluster serves it); anything
-else is unknown (GB103), with the apiVersions that do serve that kind, or the closest kind name.
+version's schema); a kind of the bundled CRD catalog (`gitops.validation.crds`: Argo CD, Flux,
+cert-manager, Gateway API, prometheus-operator, Kyverno, ...; `python -m gitops.validation.crds`
+lists it); an apiVersion the deprecation guide says was removed (GB102, naming the
+replacement); a kind the environment's facts declare under customResources (accepted unchecked:
+the facts say the cluster serves it); anything else is unknown (GB103), with the apiVersions that
+do serve that kind, or the closest kind name. A custom resource is checked with its schema's
+defaults filled in, as the API server does before it validates; for every CRD, its CEL rules
+too (GB105, `gitops.validation.cel`).
 """
 
 from __future__ import annotations
@@ -72,8 +75,11 @@ class SchemaCheck:
         custom = self._custom_schema(manifest)
         if custom is not None:
             if custom:
+                checker = self.release.custom_checker(custom)
                 try:
-                    found = list(self._run(self.release.custom_checker(custom), manifest))
+                    found = list(
+                        self._run(checker, manifest, crds.with_defaults(custom, manifest.obj))
+                    )
                 except Exception:  # jsonschema's TypeError, UnknownType, SchemaError…
                     return  # a malformed CRD in the set (`type: true`): its own check reports it
                 yield from found
@@ -91,8 +97,11 @@ class SchemaCheck:
             return
         yield "GB103", Issue(manifest, ("kind",), self._unknown(api_version, kind))
 
-    def _run(self, checker: Checker, manifest: Manifest) -> Iterator[RuleIssue]:
-        problems = checker.problems(manifest.obj)
+    def _run(
+        self, checker: Checker, manifest: Manifest, obj: dict[str, Any] | None = None
+    ) -> Iterator[RuleIssue]:
+        """GB101 for each schema error of `obj` (default: the object as written)."""
+        problems = checker.problems(manifest.obj if obj is None else obj)
         seen: set[tuple[Any, str]] = set()
         for problem in problems:
             if problem.instance is None and problem.keyword in ("oneOf", "type"):
@@ -167,6 +176,7 @@ class SchemaCheck:
             else f"pass --custom-resource {api_version}/{kind}"
         )
         return (
-            f"no schema for {kind} in {api_version} ({where}, no CRD for it in this set): add its "
+            f"no schema for {kind} in {api_version} ({where}, not in the bundled CRD catalog, no "
+            f"CRD for it in this set): add its "
             f"CustomResourceDefinition to the manifests, or {declare}"
         )

@@ -83,3 +83,59 @@ def test_crd_kinds_and_cached_schema(widget_crd):
     assert crds.schema_from_crd(widget_crd, "v1") is crds.schema_from_crd(
         yaml.safe_load(yaml.safe_dump(widget_crd)), "v1"
     )
+
+
+DEFAULTED = crds.convert.to_json_schema(
+    {
+        "type": "object",
+        "required": ["mode"],
+        "properties": {
+            "mode": {"type": "string", "default": "fast"},
+            "note": {"type": "string", "nullable": True, "default": "n"},
+            "limits": {
+                "type": "object",
+                "properties": {"cpu": {"type": "string", "default": "1"}},
+            },
+            "ports": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {"protocol": {"type": "string", "default": "TCP"}},
+                },
+            },
+            "byName": {
+                "type": "object",
+                "additionalProperties": {
+                    "type": "object",
+                    "properties": {"weight": {"type": "integer", "default": 1}},
+                },
+            },
+        },
+    }
+)
+
+
+def test_defaults_are_filled_where_the_api_server_fills_them():
+    obj = {"limits": {}, "ports": [{}, {"protocol": "UDP"}], "byName": {"a": {}}, "note": None}
+    filled = crds.with_defaults(DEFAULTED, obj)
+    assert filled == {
+        "mode": "fast",  # missing: defaulted
+        "note": None,  # null where null is allowed: kept
+        "limits": {"cpu": "1"},  # below a field that is present
+        "ports": [{"protocol": "TCP"}, {"protocol": "UDP"}],  # in list items, never over a value
+        "byName": {"a": {"weight": 1}},  # in map values
+    }
+    assert obj == {
+        "limits": {},
+        "ports": [{}, {"protocol": "UDP"}],
+        "byName": {"a": {}},
+        "note": None,
+    }
+    assert "limits" not in crds.with_defaults(DEFAULTED, {})  # a missing parent stays missing
+
+
+def test_a_null_the_schema_does_not_allow_is_defaulted_and_nothing_else_is_copied():
+    assert crds.with_defaults(DEFAULTED, {"mode": None})["mode"] == "fast"
+    written = {"mode": "slow", "note": "x", "ports": [{"protocol": "UDP"}]}
+    assert crds.with_defaults(DEFAULTED, written) is written  # nothing to fill: the same object
+    assert jsonschema.Draft202012Validator(DEFAULTED).is_valid(crds.with_defaults(DEFAULTED, {}))
