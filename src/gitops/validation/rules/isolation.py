@@ -15,7 +15,7 @@ may be applied from elsewhere.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from gitops.validation.model import Context, Issue, Manifest
@@ -35,15 +35,43 @@ def policy_types(policy: Manifest) -> list[str]:
     return ["Ingress", "Egress"] if spec.get("egress") else ["Ingress"]
 
 
-def _selectors(ctx: Context) -> dict[str, list[tuple[dict[str, Any], bool]]]:
-    """Namespace -> (podSelector, isolates for ingress) of its NetworkPolicies."""
+class _Policies:
+    """The NetworkPolicies of one namespace, found by label: a selector with matchLabels can only
+    match a pod that has its first label, so only those (and the few without matchLabels) are
+    tried against a pod, not every policy of the namespace."""
+
+    def __init__(self) -> None:
+        self.by_label: dict[tuple[str, str], list[tuple[dict[str, Any], bool]]] = {}
+        self.rest: list[tuple[dict[str, Any], bool]] = []
+
+    def add(self, selector: dict[str, Any], ingress: bool) -> None:
+        match_labels = selector.get("matchLabels")
+        if isinstance(match_labels, dict) and match_labels:
+            key, value = next(iter(match_labels.items()))
+            self.by_label.setdefault((str(key), str(value)), []).append((selector, ingress))
+        else:
+            self.rest.append((selector, ingress))
+
+    def selecting(self, labels: Mapping[str, str]) -> Iterator[bool]:
+        """For each policy that selects a pod with `labels`: whether it isolates for ingress."""
+        for key, value in labels.items():
+            for selector, ingress in self.by_label.get((str(key), str(value)), ()):
+                if selector_matches(selector, labels):
+                    yield ingress
+        for selector, ingress in self.rest:
+            if selector_matches(selector, labels):
+                yield ingress
+
+
+def _selectors(ctx: Context) -> dict[str, _Policies]:
+    """Namespace -> its NetworkPolicies' podSelectors (and whether each isolates for ingress)."""
     index = index_of(ctx)
-    found: dict[str, list[tuple[dict[str, Any], bool]]] = {}
+    found: dict[str, _Policies] = {}
     for policy in index.of_kind("NetworkPolicy"):
         selector = policy.get(("spec", "podSelector"))
         if policy.group == NETWORKING_GROUP and isinstance(selector, dict):
             ingress = "Ingress" in policy_types(policy)
-            found.setdefault(index.ns(policy), []).append((selector, ingress))
+            found.setdefault(index.ns(policy), _Policies()).add(selector, ingress)
     return found
 
 
@@ -63,13 +91,13 @@ def check_pod_isolated(ctx: Context) -> Iterator[Issue]:
     for ns, view in index.pods:
         if view.spec.get("hostNetwork") is True:
             continue
-        matching = [
-            ingress for s, ingress in selectors.get(ns, ()) if selector_matches(s, view.labels)
-        ]
-        if any(matching):
+        policies = selectors.get(ns)
+        found = set(policies.selecting(view.labels)) if policies else set()
+        isolated, egress_only = True in found, found == {False}
+        if isolated:
             continue
         labels = describe_labels(view.labels)
-        if matching:
+        if egress_only:
             what = (
                 f"the NetworkPolicies that select these pods (labels: {labels}) are for Egress "
                 "only, so any pod of the cluster can connect to them; add Ingress to the "
