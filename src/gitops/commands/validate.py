@@ -13,6 +13,8 @@ when kustomize or an overlay set the value (a patch, `images:`, the namespace, a
 JSON gives the rendered location as `rendered`, SARIF as a related location. Silence one rule
 for one object with an annotation that says why:
     metadata.annotations: {ignore-check.gitops/GB407: "the image writes only to /tmp"}
+When clusters/ differs from a fresh render (GB501) and clusters/.rendered-by names another
+kustomize than the one rendering now, a note on stderr says so: the difference may be the tool's.
 Exit 0 without errors (warnings allowed), 1 with any error, 2 on usage or configuration errors.
 """
 
@@ -23,7 +25,7 @@ import re
 import sys
 from pathlib import Path
 
-from gitops.errors import UsageError
+from gitops.errors import GitopsError, UsageError
 from gitops.system.files import atomic_write
 from gitops.validation.model import DEFAULT_KUBERNETES_VERSION, Finding
 
@@ -81,6 +83,8 @@ def run(args: argparse.Namespace) -> int:
     else:
         text = output.format_text(findings)
     _emit(text, args.output)
+    if not args.paths and any(finding.rule == "GB501" for finding in findings):
+        _note_tool_change()
     print(f"validate: {output.summary_line(findings)}", file=sys.stderr)
     return 1 if any(f.severity == "error" for f in findings) else 0
 
@@ -115,6 +119,20 @@ def _validate(args: argparse.Namespace) -> list[Finding]:
         custom_resources=tuple(args.custom_resource),
     )
     return validate_paths(args.paths, facts)
+
+
+def _note_tool_change() -> None:
+    """Say so when another kustomize rendered the committed clusters/ (see `render --check`)."""
+    from gitops.render import renderedby
+    from gitops.render.kustomize import find_kustomize
+    from gitops.repo.layout import Layout, find_root
+
+    try:
+        note = renderedby.note(Layout(find_root()), find_kustomize())
+    except GitopsError:
+        return  # validate has said what stopped the render
+    if note:
+        print(f"validate: note: {note}", file=sys.stderr)
 
 
 def _check_output(destination: Path | None) -> None:
