@@ -198,11 +198,9 @@ def lock(session: nox.Session) -> None:
     index's. Then run the tests and commit requirements/ whole.
     """
     _install(session, "lock", package=False)
-    env = {
-        "PIP_CONFIG_FILE": os.devnull,  # no extra index or folder of wheels from pip.conf
-        "PIP_FIND_LINKS": "",
-        "CUSTOM_COMPILE_COMMAND": "nox -s lock",  # what each file's header says to run
-    }
+    # No extra index or folder of wheels from pip.conf or the environment. Each file's header
+    # keeps pip-compile's own command line: Renovate reads it to update the file.
+    env = {"PIP_CONFIG_FILE": os.devnull, "PIP_FIND_LINKS": ""}
     for name, sources in COMPILED.items():
         session.run(
             "pip-compile",
