@@ -1,13 +1,14 @@
 """Render apps/guestbook/overlays/<env> into clusters/<env>/ (one object per file, by layer).
 
-kustomize builds each overlay (a `kustomize` binary when there is one, else `kubectl kustomize`);
-every environment is rendered in memory first, and each changed environment is swapped into place
-whole, so a failure or a signal (SIGTERM, SIGHUP, Ctrl-C) changes no file. clusters/<env>/
-belongs to the render: any file in it that the render does not produce (an object deleted from
-apps/, and as much a `.keep` or a README) is stale, listed by --check, deleted by render and
-reported by validate (GB501), the three by one check. Files directly in clusters/ are left alone,
-but clusters/.rendered-by, where each render that writes records which kustomize rendered; when
---check finds differences and that was another version than this one, it says so.
+kustomize builds each overlay (`kustomize build` or `kubectl kustomize`, whichever PATH finds first:
+in a nox session, the kubectl of requirements/pipeline.txt); every environment is rendered in memory
+first, and each changed environment is swapped into place whole, so a failure or a signal (SIGTERM,
+SIGHUP, Ctrl-C) changes no file. clusters/<env>/ belongs to the render: any file in it that the
+render does not produce (an object deleted from apps/, and as much a `.keep` or a README) is stale,
+listed by --check, deleted by render and reported by validate (GB501), the three by one check. Files
+directly in clusters/ are left alone but one, clusters/.rendered-by: each render that writes records
+there which kustomize rendered, and when --check finds differences and another kustomize made the
+committed files, it says so.
 
     nox -s render                      every environment
     nox -s render -- dev               only dev (several names: several environments)
