@@ -142,12 +142,6 @@ def test_check_and_validate_name_both_kustomizes_when_another_rendered_clusters(
     assert "note:" not in capsys.readouterr().err  # the same kustomize: the edit is the difference
 
 
-def test_the_committed_clusters_were_rendered_by_the_kustomize_rendering_now() -> None:
-    """The sessions render with the kubectl of requirements/pipeline.txt: the record says the
-    committed files came from it too (run `nox -s render` after changing the pin)."""
-    assert renderedby.read(Layout(REPO)) == tool_version(find_kustomize())
-
-
 def test_a_failing_overlay_leaves_clusters_as_it_was(
     repo: Layout, capsys: pytest.CaptureFixture[str], snapshot
 ) -> None:
