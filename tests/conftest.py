@@ -8,6 +8,7 @@ servers>/ (the programs they run), tests/repository/ (this repository's own comm
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import shutil
@@ -25,6 +26,7 @@ from cryptography.hazmat.primitives.asymmetric.types import CertificateIssuerPri
 from cryptography.x509.oid import NameOID
 
 from gitops import validation
+from gitops.delivery.provenance import find_verifier as _find_gh
 from gitops.repo.layout import Layout
 from gitops.validation.dispatch import run_rules as dispatch_rules
 from gitops.validation.loader import load_text
@@ -230,3 +232,120 @@ def sealing_repo(
     layout = copy_repo(tmp_path / "repo")
     layout.sealing_certificate("dev").write_bytes(certificate_pem)
     return layout
+
+
+# ---- the GitHub CLI's `attestation verify`, replayed (tests/fixtures/provenance/SOURCES.md)
+
+_FULCIO_OID = "1.3.6.1.4.1.57264.1."
+_FULCIO_FIELDS = {  # sigstore-go v1.2.1, pkg/fulcio/certificate/extensions.go: OID → JSON name
+    1: "issuer", 2: "githubWorkflowTrigger", 3: "githubWorkflowSHA", 4: "githubWorkflowName",
+    5: "githubWorkflowRepository", 6: "githubWorkflowRef", 8: "issuer", 9: "buildSignerURI",
+    10: "buildSignerDigest", 11: "runnerEnvironment", 12: "sourceRepositoryURI",
+    13: "sourceRepositoryDigest", 14: "sourceRepositoryRef", 15: "sourceRepositoryIdentifier",
+    16: "sourceRepositoryOwnerURI", 17: "sourceRepositoryOwnerIdentifier", 18: "buildConfigURI",
+    19: "buildConfigDigest", 20: "buildTrigger", 21: "runInvocationURI",
+    22: "sourceRepositoryVisibilityAtSigning",
+}  # fmt: skip
+
+
+def _der_string(value: bytes) -> str:
+    """A DER-encoded string (Fulcio's extensions from .8 on): tag, length, UTF-8 bytes."""
+    length, start = value[1], 2
+    if length & 0x80:
+        size = length & 0x7F
+        length, start = int.from_bytes(value[2 : 2 + size], "big"), 2 + size
+    assert len(value) == start + length, "trailing bytes in a DER string"
+    return value[start:].decode()
+
+
+def gh_verify_output(bundle_file: str) -> list[dict[str, Any]]:
+    """What `gh attestation verify --format json` prints when it verifies the bundle: its
+    statement and sigstore-go's summary of its certificate (how: SOURCES.md)."""
+    text = (_REPO / "tests" / "fixtures" / "provenance" / bundle_file).read_text()
+    bundle = json.loads(text.splitlines()[0] if bundle_file.endswith(".jsonl") else text)
+    material = bundle["verificationMaterial"]
+    raw = material.get("certificate") or material["x509CertificateChain"]["certificates"][0]
+    cert = x509.load_der_x509_certificate(base64.b64decode(raw["rawBytes"]))
+    san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    summary: dict[str, Any] = {
+        "certificateIssuer": cert.issuer.rfc4514_string(),
+        "subjectAlternativeName": san.get_values_for_type(x509.UniformResourceIdentifier)[0],
+    }
+    for extension in cert.extensions:  # in certificate order, as ParseExtensions reads them
+        oid = extension.oid.dotted_string
+        if oid.startswith(_FULCIO_OID) and int(oid.rsplit(".", 1)[1]) in _FULCIO_FIELDS:
+            number = int(oid.rsplit(".", 1)[1])
+            value = extension.value.value
+            summary[_FULCIO_FIELDS[number]] = value.decode() if number < 8 else _der_string(value)
+    statement = json.loads(base64.b64decode(bundle["dsseEnvelope"]["payload"]))
+    return [
+        {
+            "attestation": {"bundle": bundle},
+            "verificationResult": {
+                "mediaType": "application/vnd.dev.sigstore.verificationresult+json;version=0.1",
+                "statement": statement,
+                "signature": {"certificate": summary},
+            },
+        }
+    ]
+
+
+@dataclass
+class FakeGh:
+    """A `gh` that prints what it is given and exits with `code`; `args` and `token` say how it
+    was called (its argv after `gh`, the GH_TOKEN it saw; None when it was not called)."""
+
+    path: Path
+    stdout: str = ""
+    stderr: str = ""
+    code: int = 0
+
+    def replay(self, *, stdout: str = "", stderr: str = "", code: int = 0) -> None:
+        self.stdout, self.stderr, self.code = stdout, stderr, code
+        self.write()
+
+    def verifies(self, *bundle_files: str) -> None:
+        """gh succeeds and prints its JSON result for the bundles (one entry each)."""
+        results = [entry for name in bundle_files for entry in gh_verify_output(name)]
+        self.replay(stdout=json.dumps(results) + "\n")
+
+    def fails(self, *lines: str) -> None:
+        """gh fails as it does: `lines` on stderr, then exit 1."""
+        self.replay(stderr="\n".join(lines) + "\n", code=1)
+
+    @property
+    def args(self) -> list[str] | None:
+        calls = self.path.parent / "args"
+        return calls.read_text().splitlines() if calls.exists() else None
+
+    @property
+    def token(self) -> str | None:
+        seen = self.path.parent / "token"
+        return seen.read_text() if seen.exists() else None
+
+    def write(self) -> None:
+        folder = self.path.parent
+        (folder / "stdout").write_text(self.stdout)
+        (folder / "stderr").write_text(self.stderr)
+        self.path.write_text(
+            "#!/bin/sh\n"
+            f'printf "%s\\n" "$@" > "{folder}/args"\n'
+            f'printf "%s" "${{GH_TOKEN-}}" > "{folder}/token"\n'
+            f'cat "{folder}/stdout"\ncat "{folder}/stderr" >&2\nexit {self.code}\n'
+        )
+        self.path.chmod(0o755)
+
+
+@pytest.fixture
+def fake_gh(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> FakeGh:
+    """The GitHub CLI that `gitops.delivery.provenance` finds: a fake, first on PATH (set what
+    it prints with `verifies(...)`, `fails(...)` or `replay(...)`)."""
+    from gitops.delivery import provenance
+
+    folder = tmp_path / "fake-gh"
+    folder.mkdir()
+    fake = FakeGh(folder / "gh")
+    fake.write()
+    monkeypatch.setenv("PATH", f"{folder}{os.pathsep}{os.environ.get('PATH', '')}")
+    monkeypatch.setattr(provenance, "find_verifier", _find_gh)  # were it hidden (git tests)
+    return fake

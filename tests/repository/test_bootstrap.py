@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
+import kubernetes_validate
 import pytest
 import yaml
 
@@ -66,12 +67,11 @@ def test_every_environment_has_entry_points_for_both_controllers() -> None:
 
 
 def _destination(env: str, layer: str) -> set[str]:
-    """The namespaces a layer's Application may sync into: the guestbook's for its layers, else
-    a namespace the layer creates, or Argo CD's own for a layer of Applications."""
+    """The namespaces a layer's Application may sync into: a namespace the layer creates, or
+    Argo CD's own for a layer of Applications, else (a layer of the guestbook's that creates
+    none) the guestbook's."""
     facts = load_environment(LAYOUT, env).apps["guestbook"]
     guestbook = LAYERS.of_app("guestbook")
-    if layer in {guestbook.default, *guestbook.by_component.values()}:
-        return {facts.namespace}
     folder = LAYOUT.cluster_dir(env) / layer
     created = {
         doc["metadata"]["name"]
@@ -79,13 +79,18 @@ def _destination(env: str, layer: str) -> set[str]:
         for doc in yaml.safe_load_all(path.read_text(encoding="utf-8"))
         if doc and doc["kind"] == "Namespace"
     }
+    if not created and layer in {guestbook.default, *guestbook.by_component.values()}:
+        return {facts.namespace}
     return created | ({"argocd"} if layer in LAYERS.per_controller else set())
 
 
 @pytest.mark.parametrize("env", ENVS)
 def test_argo_cd_root_application_syncs_the_layer_applications(env: str) -> None:
-    (root,) = _objects(REPO / "bootstrap" / "argocd" / env)
+    objects = _objects(REPO / "bootstrap" / "argocd" / env)
+    assert {o["kind"] for o in objects} == {"Application", "AppProject"}
+    (root,) = [o for o in objects if o["kind"] == "Application"]
     assert (root["kind"], root["metadata"]["name"]) == ("Application", f"{env}-root")
+    assert root["spec"]["project"] == f"{env}-infra"
     assert root["metadata"]["namespace"] == "argocd"
     spec = root["spec"]
     assert spec["source"] == {
@@ -116,6 +121,8 @@ def test_argo_cd_applications_sync_each_layer_in_order_of_their_waves(env: str) 
         assert spec["source"]["directory"] == {"recurse": False}
         assert spec["destination"]["server"] == "https://kubernetes.default.svc"
         assert spec["destination"]["namespace"] in _destination(env, layer), layer
+        app_layer = layer in {"data", "app"}
+        assert spec["project"] == f"{env}-apps" if app_layer else f"{env}-infra", layer
         policy = spec["syncPolicy"]
         assert policy["automated"] == {"prune": True, "selfHeal": True}
         assert policy["retry"]["limit"] > 0
@@ -165,8 +172,14 @@ def _entry_points() -> list[tuple[str, dict[str, Any]]]:
 )
 def test_entry_points_use_only_fields_of_the_controllers_crds(where: str, obj: dict) -> None:
     """Checked against the CRD schemas vendored in gitops.validation.crds (unknown fields are
-    errors there)."""
+    errors there); a built-in object (Flux's ServiceAccount) against Kubernetes' own schema, strict,
+    for every environment's version."""
     schema = crd_schema(obj["apiVersion"], obj["kind"])
+    if schema is None and "." not in obj["apiVersion"].partition("/")[0]:
+        for env in ENVS:
+            version = load_environment(LAYOUT, env).kubernetes_version
+            kubernetes_validate.validate(obj, f"{version}.0", strict=True)
+        return
     assert schema is not None, f"{where}: no vendored CRD schema for {obj['kind']}"
     errors = sorted(jsonschema.Draft7Validator(schema).iter_errors(obj), key=str)
     assert [f"{'.'.join(map(str, e.path))}: {e.message}" for e in errors] == [], where
@@ -207,8 +220,10 @@ def test_the_runbook_names_existing_entry_points() -> None:
     steps = (REPO / "bootstrap" / "README.md").read_text(encoding="utf-8")
     assert "kubectl apply -f bootstrap/flux/dev/" in steps
     assert "kubectl apply -f bootstrap/argocd/dev/root.yaml" in steps
+    assert "kubectl apply -f bootstrap/argocd/dev/projects.yaml" in steps
     assert "kubectl apply -k bootstrap/argocd/install" in steps
     assert (REPO / "bootstrap" / "argocd" / "install" / "kustomization.yaml").is_file()
     for env in ENVS:
         assert (REPO / "bootstrap" / "flux" / env / "source.yaml").is_file()
         assert (REPO / "bootstrap" / "argocd" / env / "root.yaml").is_file()
+        assert (REPO / "bootstrap" / "argocd" / env / "projects.yaml").is_file()

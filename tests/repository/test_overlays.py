@@ -35,7 +35,9 @@ def _docs(path: Path) -> list[dict[str, Any]]:
 
 
 def _pointer(text: str) -> Path_:
+    """A JSON pointer (or dotted path) as a path; `-` (append to a list) is the whole list."""
     parts = text.strip("/").split("/") if "/" in text else text.split(".")
+    parts = parts[:-1] if parts[-1] == "-" else parts
     return tuple(int(p) if p.isdigit() else p for p in parts)
 
 

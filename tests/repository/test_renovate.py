@@ -108,3 +108,18 @@ def test_stateful_images_keep_their_major_version(config, repo_root: Path, image
     ]
     assert len(majors) == 1 and majors[0]["enabled"] is False
     assert majors[0]["matchDatasources"] == ["docker"]
+
+
+def test_the_dockerfile_base_is_pinned_by_tag_and_digest_and_renovate_keeps_it(
+    config, repo_root: Path
+) -> None:
+    """The default base image names its line (the tag, which Renovate follows) and the exact
+    index (the digest); Renovate's dockerfile manager pins and refreshes it."""
+    dockerfile = (repo_root / "services" / "guestbook" / "Dockerfile").read_text()
+    args = re.findall(r"^ARG PYTHON_IMAGE=(\S+)$", dockerfile, re.MULTILINE)
+    assert len(args) == 1
+    assert re.fullmatch(r"python:3\.11-slim-bookworm@sha256:[0-9a-f]{64}", args[0]), args[0]
+    assert "docker-library/repo-info" in dockerfile  # where the digest was read
+    assert re.search(r"at commit [0-9a-f]{40}", dockerfile)
+    assert dockerfile.count("FROM ${PYTHON_IMAGE}") == 2
+    assert config["dockerfile"]["pinDigests"] is True

@@ -42,6 +42,7 @@ HAND_STEPS = [
     "flux install --version=v2.9.6",
     "kubectl apply -f bootstrap/flux/dev/",
     "kubectl apply -k bootstrap/argocd/install --server-side --force-conflicts",
+    "kubectl apply -f bootstrap/argocd/dev/projects.yaml",
     "kubectl apply -f bootstrap/argocd/dev/root.yaml",
 ]
 """Everything the runbook creates in a cluster by hand, for dev (the same for every
@@ -136,6 +137,40 @@ def test_the_walk_finds_what_comes_from_nowhere(controller: str) -> None:
         "guestbook-dev/guestbook-django" in line
         for line in unmet
     ), unmet
+
+
+@pytest.mark.parametrize("controller", CONTROLLERS)
+@pytest.mark.parametrize("env", ENVS)
+def test_the_rights_each_entry_point_applies_with_exist_before_it(
+    env: str, controller: str
+) -> None:
+    """Argo CD: the project of every Application (the root's, the layers', those the
+    infra-controllers layer renders) is among the hand steps' entry files (projects.yaml, applied
+    before root.yaml). Flux: the account an entry point impersonates is among them, and the
+    RoleBinding that gives it rights comes from a folder applied before the one it applies."""
+    entries = _entry_files(env, controller)
+    units = entry_points(LAYOUT, committed(env))[(controller, env)]
+    if controller == "argocd":
+        projects = {m.name for m in entries if m.kind == "AppProject"} - {"default"}
+        apps = [m for m in (*entries, *_objects(env, controller)) if m.kind == "Application"]
+        assert apps and all(m.get(("spec", "project")) in projects for m in apps), projects
+        return
+    accounts = {(m.namespace, m.name) for m in entries if m.kind == "ServiceAccount"}
+    files = committed(env).files[env]
+    impersonating = [u for u in units if u.entry.get(("spec", "serviceAccountName"))]
+    assert {u.layer for u in impersonating} == {"data", "app"}
+    for unit in impersonating:
+        account = (unit.entry.namespace, unit.entry.get(("spec", "serviceAccountName")))
+        assert account in accounts, unit.entry.path
+        subject = {"kind": "ServiceAccount", "namespace": account[0], "name": account[1]}
+        granting = {
+            u.entry.name
+            for u in units
+            for name in u.files
+            for m in load_bytes(files[name], name).manifests
+            if m.kind == "RoleBinding" and subject in (m.get(("subjects",)) or [])
+        }
+        assert granting and granting <= unit.earlier, (unit.entry.name, granting, unit.earlier)
 
 
 def committed(env: str) -> Rendered:

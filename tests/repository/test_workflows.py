@@ -150,7 +150,7 @@ def test_image_workflow_builds_on_service_changes_and_bumps_dev_by_digest() -> N
     assert "${SHA::7}" in "\n".join(s.get("run", "") for s in build["steps"])
     script = "\n".join(s.get("run", "") for s in bump["steps"])
     assert 'nox -s bump -- dev "$IMAGE" --push --open-pr' in script
-    assert bump["needs"] == ["build", "wheelhouse"]
+    assert bump["needs"] == ["build", "attest", "wheelhouse"]  # an attested image; the wheelhouse
 
 
 def test_promote_workflow_is_manual_and_opens_a_pr() -> None:

@@ -33,7 +33,7 @@ def test_redis_stopping_and_coming_back_never_gives_a_5xx(
     live_site, live_database: str, servers_root: Path
 ) -> None:
     with redis_server(servers_root / "redis-outage", password=secrets.token_hex(16)) as redis:
-        env = production_env(DATABASE_URL=live_database, **redis_env(redis))
+        env = production_env(DATABASE_URL=live_database, COMPUTE_ENABLED="1", **redis_env(redis))
         with live_site(env, workers=2, threads=4) as site:
             up = visits(request(site.url).body)
             redis.stop()
@@ -94,7 +94,10 @@ def test_a_web_pod_with_a_wrong_redis_password_serves_without_the_cache(
     """A Secret out of step with Redis's password: Redis refuses every command, which the site
     treats as an outage (never a 5xx), and /readyz says why."""
     env = production_env(
-        DATABASE_URL=live_database, REDIS_URL=redis.url, REDIS_PASSWORD="not-the-password"
+        DATABASE_URL=live_database,
+        REDIS_URL=redis.url,
+        REDIS_PASSWORD="not-the-password",
+        COMPUTE_ENABLED="1",
     )
     with live_site(env, workers=1, threads=2) as site:
         statuses = exercise(site.url, "written with a wrong Redis password")

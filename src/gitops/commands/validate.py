@@ -2,17 +2,30 @@
 
     nox -s validate                         the gate: committed clusters/ == a fresh render, then
                                             every environment against its own facts, and bootstrap/
-    nox -s validate -- PATH...              plain manifests (files or folders), default facts
+    nox -s validate -- PATH...              plain manifests (files or folders of .yaml, .yml and
+                                            .json; `-` reads one stream from stdin), default facts
+    nox -s validate -- PATH --select GB1,GB2 --ignore GB417 --warn GB4
+    nox -s validate -- PATH --show-settings     the effective settings and where each came from
+    nox -s validate -- --complete PATH...   the files are all the cluster gets: what they refer to
+                                            but do not contain is an error, not a warning
     nox -s validate -- --format sarif --output validate.sarif
     nox -s validate -- --list-rules
+    nox -s validate -- --cel-report [PATH...]   what the CRDs' CEL rules (GB105) cover
 
-One finding per line: `path:line: severity rule kind/namespace/name: message`. In repository mode
-a finding about an object names the file of apps/ it came from (base, component, overlay) when
-that is certain, and ends with `(rendered: clusters/<env>/...:LINE)`; it stays at the rendered file
-when kustomize or an overlay set the value (a patch, `images:`, the namespace, a name prefix).
-JSON gives the rendered location as `rendered`, SARIF as a related location. Silence one rule
-for one object with an annotation that says why:
+One finding per line on stdout: `path:line: severity rule kind/namespace/name: message`; one
+summary line on stderr (objects, files, the Kubernetes version, the findings, the time). In
+repository mode a finding about an object names the file of apps/ it came from (base, component,
+overlay) when that is certain, and ends with `(rendered: clusters/<env>/...:LINE)`; it stays at the
+rendered file when kustomize or an overlay set the value (a patch, `images:`, the namespace, a name
+prefix). JSON gives the rendered location as `rendered`, SARIF as a related location. Silence one
+rule for one object with an annotation that says why:
     metadata.annotations: {ignore-check.gitops/GB407: "the image writes only to /tmp"}
+
+PATH mode takes its rule selection, severities, per-file ignores and facts from the command line
+and from [tool.gitops.validate] in the nearest pyproject.toml (or --config FILE), as ruff does:
+`gitops.validation.settings` documents every key and how they combine. Repository mode reads no
+configuration: the gate runs every rule at its registered severity.
+
 When clusters/ differs from a fresh render (GB501) and clusters/.rendered-by names another
 kustomize than the one rendering now, a note on stderr says so: the difference may be the tool's.
 Exit 0 without errors (warnings allowed), 1 with any error, 2 on usage or configuration errors.
@@ -21,27 +34,66 @@ Exit 0 without errors (warnings allowed), 1 with any error, 2 on usage or config
 from __future__ import annotations
 
 import argparse
-import re
+import dataclasses
 import sys
+import time
 from pathlib import Path
 
 from gitops.errors import GitopsError, UsageError
 from gitops.system.files import atomic_write
 from gitops.validation.model import DEFAULT_KUBERNETES_VERSION, Finding
+from gitops.validation.settings import CommandLine, Settings, split_codes
+from gitops.validation.tally import Tally
 
 FORMATS = ("text", "json", "sarif")
-_VERSION = re.compile(r"^v?1\.\d+(\.\d+)?$")
-_CUSTOM = re.compile(r"^([a-z0-9.-]+/)?v[0-9a-z]+/[A-Za-z][A-Za-z0-9]*$")
+CODES = "CODES"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "paths", nargs="*", metavar="PATH", type=Path, help="files or folders of manifests"
+        "paths",
+        nargs="*",
+        metavar="PATH",
+        type=Path,
+        help="files or folders of manifests (.yaml, .yml, .json); - reads stdin",
     )
     parser.add_argument("--format", choices=FORMATS, default="text", help="output format")
     parser.add_argument("--output", "-o", metavar="FILE", type=Path, help="write to FILE")
     parser.add_argument(
         "--list-rules", action="store_true", help="list every rule (id, severity, summary)"
+    )
+    parser.add_argument(
+        "--cel-report",
+        action="store_true",
+        help="validate as usual, but print what the CRDs' CEL rules (GB105) cover instead of the "
+        "findings: rules evaluated, transition rules skipped, rules that cannot be evaluated "
+        "(CRD, path, expression, why), evaluations that failed in this run; exit 0",
+    )
+    parser.add_argument(
+        "--show-settings",
+        action="store_true",
+        help="print the effective settings, where each came from, and every rule; exit 0",
+    )
+    rules = parser.add_argument_group(
+        "rules in PATH mode (comma-separated codes or prefixes, repeatable: GB4, GB417, ALL)"
+    )
+    rules.add_argument("--select", action="append", metavar=CODES, help="only these rules")
+    rules.add_argument(
+        "--extend-select", action="append", default=[], metavar=CODES, help="these rules too"
+    )
+    rules.add_argument("--ignore", action="append", default=[], metavar=CODES, help="not these")
+    rules.add_argument(
+        "--warn", action="append", default=[], metavar=CODES, help="report these as warnings"
+    )
+    rules.add_argument(
+        "--error", action="append", default=[], metavar=CODES, help="report these as errors"
+    )
+    rules.add_argument(
+        "--config",
+        metavar="FILE",
+        type=Path,
+        help="read [tool.gitops.validate] from FILE (default: the nearest pyproject.toml that "
+        "has it, from the working directory upward)",
     )
     facts = parser.add_argument_group("facts for PATH mode (environments declare their own)")
     facts.add_argument(
@@ -51,10 +103,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=None,
     )
     facts.add_argument(
-        "--require-digests", action="store_true", help="every image must be pinned by digest"
+        "--require-digests",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="every image must be pinned by digest",
     )
     facts.add_argument(
         "--namespace", metavar="NS", help="namespace of objects that name none (cross-object rules)"
+    )
+    facts.add_argument(
+        "--complete",
+        action="store_true",
+        help="the files are everything the cluster receives: an object they refer to that is not "
+        "among them (ConfigMap, Secret, ServiceAccount, a Service's pods...) is an error, not a "
+        "warning",
     )
     facts.add_argument(
         "--custom-resource",
@@ -63,62 +125,105 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="APIVERSION/KIND",
         help="a custom resource the cluster serves, accepted without a schema (repeatable)",
     )
+    facts.add_argument(
+        "--crd-path",
+        action="append",
+        default=[],
+        metavar="PATH",
+        type=Path,
+        help="a CRD file, or a folder of them, the cluster has (its schemas check its kinds)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
-    from gitops.validation import output
+    from gitops.validation import cel, output
+    from gitops.validation.cel import report
     from gitops.validation.registry import all_rules
 
+    started = time.perf_counter()
     _check_output(args.output)
     rules = all_rules()
     if args.list_rules:
         fmt = "json" if args.format == "json" else "text"
         _emit(output.format_rules(rules, fmt), args.output)
+        print(f"validate: {report.summary_line()}", file=sys.stderr)
         return 0
-    findings = _validate(args)
+    settings = _settings(args)
+    if args.show_settings:
+        from gitops.validation.settings import describe
+
+        _emit(describe(settings, Path.cwd()), args.output)
+        return 0
+    tally = Tally()
+    cel.reset()
+    findings = settings.apply(_validate(args, settings, tally))
+    if args.cel_report:
+        _emit(report.format_report("json" if args.format == "json" else "text"), args.output)
+        return 0
     if args.format == "json":
         text = output.format_json(findings)
     elif args.format == "sarif":
-        text = output.format_sarif(findings, rules)
+        text = output.format_sarif(findings, settings.effective_rules())
     else:
         text = output.format_text(findings)
     _emit(text, args.output)
     if not args.paths and any(finding.rule == "GB501" for finding in findings):
         _note_tool_change()
-    print(f"validate: {output.summary_line(findings)}", file=sys.stderr)
+    elapsed = time.perf_counter() - started
+    print(f"validate: {tally.line(findings, elapsed)}", file=sys.stderr)
+    unevaluated = sum(entry.count for entry in cel.STATS.unevaluated.values())
+    if unevaluated:
+        print(
+            f"validate: {unevaluated} evaluation(s) of CRD CEL rules could not be done (never a "
+            "finding); --cel-report lists them",
+            file=sys.stderr,
+        )
     return 1 if any(f.severity == "error" for f in findings) else 0
 
 
-def _validate(args: argparse.Namespace) -> list[Finding]:
-    given = [args.kubernetes_version, args.require_digests or None, args.namespace]
-    if not args.paths:
-        if any(v is not None for v in given) or args.custom_resource:
-            raise UsageError(
-                "--kubernetes-version, --require-digests, --namespace and --custom-resource apply "
-                "to PATH mode; each environment declares its own in environment.yaml"
-            )
+def _settings(args: argparse.Namespace) -> Settings:
+    from gitops.validation.registry import all_rules
+    from gitops.validation.settings import load_settings, repository_settings
+
+    cli = CommandLine(
+        config=args.config,
+        select=split_codes(args.select),
+        extend_select=split_codes(args.extend_select) or (),
+        ignore=split_codes(args.ignore) or (),
+        warn=split_codes(args.warn) or (),
+        error=split_codes(args.error) or (),
+        kubernetes_version=args.kubernetes_version,
+        custom_resources=args.custom_resource,
+        crd_paths=args.crd_path,
+        require_digests=args.require_digests,
+        namespace=args.namespace,
+    )
+    if args.paths:
+        if sum(1 for path in args.paths if str(path) == "-") > 1:
+            raise UsageError("- (stdin) can be given once")
+        return load_settings(cli, all_rules(), Path.cwd())
+    given = [*cli.given(), *(["--complete"] if args.complete else [])]
+    if given:
+        raise UsageError(
+            f"{', '.join(given)} {'applies' if len(given) == 1 else 'apply'} to PATH mode only: "
+            "in repository mode the gate runs every rule at its registered severity and each "
+            "environment declares its facts in environment.yaml (one object opts out of one rule "
+            "with an ignore-check.gitops/<rule> annotation that says why)"
+        )
+    return repository_settings(all_rules(), Path.cwd())
+
+
+def _validate(args: argparse.Namespace, settings: Settings, tally: Tally) -> list[Finding]:
+    if settings.repository:
         from gitops.repo.layout import Layout, find_root
         from gitops.validation.repository import validate_repository
 
-        return validate_repository(Layout(find_root()))
+        return validate_repository(Layout(find_root()), tally=tally)
     from gitops.validation.engine import validate_paths
-    from gitops.validation.model import Facts
 
-    version = args.kubernetes_version or DEFAULT_KUBERNETES_VERSION
-    if not _VERSION.match(version):
-        raise UsageError(f"--kubernetes-version takes a version like 1.33, got {version!r}")
-    for item in args.custom_resource:
-        if not _CUSTOM.match(item):
-            raise UsageError(
-                f"--custom-resource takes apiVersion/Kind, e.g. example.com/v1/Widget, got {item!r}"
-            )
-    facts = Facts(
-        kubernetes_version=".".join(version.lstrip("v").split(".")[:2]),
-        require_digest=args.require_digests,
-        namespace=args.namespace,
-        custom_resources=tuple(args.custom_resource),
-    )
-    return validate_paths(args.paths, facts)
+    crds = settings.load_crds()
+    facts = dataclasses.replace(settings.facts(), complete=args.complete)
+    return validate_paths(args.paths, facts, crds=crds, tally=tally)
 
 
 def _note_tool_change() -> None:

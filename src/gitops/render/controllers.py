@@ -12,6 +12,10 @@ both ways, into `<layer>/flux/` and `<layer>/argocd/`.
 Argo CD's Helm source takes a chart repository URL (`repoURL` + `chart`) pinned by version, or
 an OCI chart as its OCI source (the chart's repository, path ".") pinned by the same tag or
 digest as the OCIRepository.
+
+Every Application rendered here belongs to the environment's AppProject `<env>-charts`
+(bootstrap/argocd/<env>/projects.yaml): only these charts' and CRDs' own repositories, only the
+kinds they install. Never `default`, which Argo CD creates allowing everything (GB505).
 """
 
 from __future__ import annotations
@@ -29,13 +33,16 @@ SKIP_CRDS = "Skip"
 ARGOCD_NAMESPACE = "argocd"
 IN_CLUSTER = "https://kubernetes.default.svc"
 CONTROLLERS = ("flux", "argocd")
+CHARTS_PROJECT = "{env}-charts"
 
 Obj = dict[str, Any]
 
 
-def for_controller(objects: Iterable[Obj], controller: str, shown: str) -> list[Obj]:
-    """The objects of a per-controller layer as `controller` ("flux" or "argocd") applies them."""
+def for_controller(objects: Iterable[Obj], controller: str, shown: str, *, env: str) -> list[Obj]:
+    """The objects of a per-controller layer as `controller` ("flux" or "argocd") applies them in
+    environment `env`."""
     objects = list(objects)
+    project = CHARTS_PROJECT.format(env=env)
     if controller == "flux":
         return objects
     sources = {
@@ -48,16 +55,19 @@ def for_controller(objects: Iterable[Obj], controller: str, shown: str) -> list[
         if _group(obj) == FLUX_SOURCES:
             continue  # Argo CD reads the chart from the Application's own source
         if _group(obj) == FLUX_HELM and obj.get("kind") == "HelmRelease":
-            converted.append(application(obj, sources, shown))
+            converted.append(application(obj, sources, shown, project))
         elif _group(obj) == FLUX_KUSTOMIZE and obj.get("kind") == "Kustomization":
-            converted.append(git_application(obj, sources, shown))
+            converted.append(git_application(obj, sources, shown, project))
         else:
             converted.append(obj)
     return converted
 
 
-def application(release: Obj, sources: Mapping[tuple[str, str, str], Obj], shown: str) -> Obj:
-    """The Argo CD Application that installs what `release` (a Flux HelmRelease) installs."""
+def application(
+    release: Obj, sources: Mapping[tuple[str, str, str], Obj], shown: str, project: str
+) -> Obj:
+    """The Argo CD Application (of `project`) that installs what `release` (a Flux HelmRelease)
+    installs."""
     spec = release.get("spec") or {}
     name = str(release["metadata"]["name"])
     namespace = str(spec.get("targetNamespace") or _namespace(release))
@@ -73,14 +83,14 @@ def application(release: Obj, sources: Mapping[tuple[str, str, str], Obj], shown
         helm["valuesObject"] = copy.deepcopy(spec["values"])
     if (spec.get("install") or {}).get("crds") == SKIP_CRDS:
         helm["skipCrds"] = True
-    return _application(release, {**source, "helm": helm}, namespace)
+    return _application(release, {**source, "helm": helm}, namespace, project)
 
 
 def git_application(
-    kustomization: Obj, sources: Mapping[tuple[str, str, str], Obj], shown: str
+    kustomization: Obj, sources: Mapping[tuple[str, str, str], Obj], shown: str, project: str
 ) -> Obj:
-    """The Argo CD Application that applies what `kustomization` (a Flux Kustomization of a
-    GitRepository) applies: the same repository, revision and path."""
+    """The Argo CD Application (of `project`) that applies what `kustomization` (a Flux
+    Kustomization of a GitRepository) applies: the same repository, revision and path."""
     spec = kustomization.get("spec") or {}
     name = str(kustomization["metadata"]["name"])
     repository = _source(
@@ -107,12 +117,16 @@ def git_application(
         "targetRevision": str(revision),
         "path": str(spec.get("path", ".")).removeprefix("./") or ".",
     }
-    return _application(kustomization, source, namespace, prune=spec.get("prune") is not False)
+    prune = spec.get("prune") is not False
+    return _application(kustomization, source, namespace, project, prune=prune)
 
 
-def _application(described: Obj, source: Obj, namespace: str, *, prune: bool = True) -> Obj:
-    """An Application with `source`, synced into `namespace` of this cluster (if any), named and
-    labelled like the Flux object that `described` it, pruning only where that object does."""
+def _application(
+    described: Obj, source: Obj, namespace: str, project: str, *, prune: bool = True
+) -> Obj:
+    """An Application of `project` with `source`, synced into `namespace` of this cluster (if
+    any), named and labelled like the Flux object that `described` it, pruning only where that
+    object does."""
     metadata: Obj = {"name": str(described["metadata"]["name"]), "namespace": ARGOCD_NAMESPACE}
     labels = (described.get("metadata") or {}).get("labels")
     if labels:
@@ -129,7 +143,7 @@ def _application(described: Obj, source: Obj, namespace: str, *, prune: bool = T
         "kind": "Application",
         "metadata": metadata,
         "spec": {
-            "project": "default",
+            "project": project,
             "source": source,
             "destination": destination,
             "syncPolicy": {

@@ -86,7 +86,7 @@ def render_environment(
         for obj in parse_objects(kustomize.build(overlay, shown), shown):
             by_layer.setdefault(app_layers.layer_of(obj), []).append(obj)
         for layer, objects in by_layer.items():
-            for folder, obj in _placed(layer, objects, layers.per_controller, str(shown)):
+            for folder, obj in _placed(layer, objects, layers.per_controller, str(shown), env):
                 path = f"{folder}/{file_name(obj)}" if folder else file_name(obj)
                 if path in owners:
                     raise ConfigError(
@@ -100,7 +100,11 @@ def render_environment(
 
 
 def _placed(
-    layer: str, objects: list[dict[str, Any]], per_controller: frozenset[str], shown: str
+    layer: str,
+    objects: list[dict[str, Any]],
+    per_controller: frozenset[str],
+    shown: str,
+    env: str,
 ) -> Iterable[tuple[str, dict[str, Any]]]:
     """(folder, object) for one layer's objects: the layer's folder, or one folder per controller
     (`<layer>/flux`, `<layer>/argocd`) for a layer rendered per controller."""
@@ -109,7 +113,7 @@ def _placed(
     return [
         (f"{layer}/{controller}", obj)
         for controller in CONTROLLERS
-        for obj in for_controller(objects, controller, shown)
+        for obj in for_controller(objects, controller, shown, env=env)
     ]
 
 

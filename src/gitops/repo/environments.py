@@ -4,8 +4,8 @@ An environment is a folder of apps/environments/ with a facts file in it; adding
 `staging`) needs that folder and an overlay per app, not code. The facts say what the pipeline
 must know about that environment's cluster: its Kubernetes version, which kinds must be present,
 which custom resources it serves without a vendored schema, where its certificates come from,
-and per app its namespace, public host, the image its overlay pins (and whether by digest) and
-where its database backups go.
+and per app its namespace, public host, the image its overlay pins (whether by digest, and which
+workflow must have built and attested it) and where its database backups go.
 Secrets are not facts: every Secret a workload references must be provided in git (a
 SealedSecret, or a certificate cert-manager issues), and the validator checks that.
 """
@@ -29,16 +29,33 @@ _APP_KEYS = {"namespace", "host", "image", "backup"}
 _BACKUP_KEYS = {"endpoint", "bucket", "prefix", "region"}
 _BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")  # S3's rules for a bucket's name
 _CERTIFICATE_KEYS = {"issuer", "email", "server"}
+_IMAGE_KEYS = {"name", "repository", "requireDigest", "builtBy"}
+_BUILT_BY_KEYS = {"repository", "workflow", "ref"}
+_GITHUB_REPOSITORY = re.compile(r"^[A-Za-z0-9-]+/[A-Za-z0-9._-]+$")
+_WORKFLOW_PATH = re.compile(r"^\.github/workflows/[^/]+\.ya?ml$")
+
+
+@dataclass(frozen=True)
+class BuilderFacts:
+    """The GitHub Actions workflow whose signed provenance an image must carry to be promoted
+    into the environment: `repository` (owner/name), the workflow's path in it and the git ref it
+    ran on. `line` is where the facts say so, for messages."""
+
+    repository: str
+    workflow: str = ".github/workflows/image.yml"
+    ref: str = "refs/heads/main"
+    line: int = 0
 
 
 @dataclass(frozen=True)
 class ImageFacts:
     """The image an app's overlay pins: its `images:` entry name, the repository it must come
-    from, and whether it must be pinned by digest."""
+    from, whether it must be pinned by digest, and the workflow that must have built it."""
 
     name: str
     repository: str
     require_digest: bool
+    built_by: BuilderFacts | None = None
 
 
 @dataclass(frozen=True)
@@ -276,6 +293,7 @@ class _FactsReader:
         if not isinstance(image, Mapping):
             message = f"apps.{app}.image must be a mapping with name, repository and requireDigest"
             raise self.fail(message, facts, "image")
+        self.known_keys(image, _IMAGE_KEYS, f"apps.{app}.image key")
         require_digest = image.get("requireDigest", False)
         if not isinstance(require_digest, bool):
             message = f"apps.{app}.image.requireDigest must be true or false"
@@ -284,4 +302,32 @@ class _FactsReader:
             name=self.text(image, "name", "the image name used in the overlay's images: entry"),
             repository=self.text(image, "repository", "the image repository"),
             require_digest=require_digest,
+            built_by=self.built_by(image, app),
         )
+
+    def built_by(self, image: Mapping[str, Any], app: str) -> BuilderFacts | None:
+        node = image.get("builtBy")
+        if node is None:
+            return None
+        key = f"apps.{app}.image.builtBy"
+        if not isinstance(node, Mapping):
+            message = f"{key} must be a mapping: repository, and optionally workflow and ref"
+            raise self.fail(message, image, "builtBy")
+        self.known_keys(node, _BUILT_BY_KEYS, f"{key} key")
+        repository = self.text(node, "repository", f"{key}.repository, the GitHub owner/name")
+        if not _GITHUB_REPOSITORY.match(repository):
+            message = f"{key}.repository must be a GitHub owner/name, not {repository!r}"
+            raise self.fail(message, node, "repository")
+        defaults = BuilderFacts(repository)
+        workflow = str(node.get("workflow") or defaults.workflow).strip()
+        if not _WORKFLOW_PATH.match(workflow):
+            message = (
+                f"{key}.workflow must be a path like .github/workflows/image.yml: {workflow!r}"
+            )
+            raise self.fail(message, node, "workflow")
+        ref = str(node.get("ref") or defaults.ref).strip()
+        if not ref.startswith("refs/"):
+            message = f"{key}.ref must be a full git ref like refs/heads/main, not {ref!r}"
+            raise self.fail(message, node, "ref")
+        line = node_line(image, "builtBy") or 0
+        return BuilderFacts(repository=repository, workflow=workflow, ref=ref, line=line)

@@ -19,10 +19,14 @@ from gitops.validation.files import yaml_files
 from gitops.validation.loader import load_file
 from gitops.validation.model import Facts, FieldPath, Finding, Issue, Manifest
 from gitops.validation.schema.apiversions import minor
+from gitops.validation.tally import Tally
 
 
 def check_bootstrap(
-    layout: Layout, environments: list[Environment], rendered: Rendered
+    layout: Layout,
+    environments: list[Environment],
+    rendered: Rendered,
+    tally: Tally | None = None,
 ) -> list[Finding]:
     """The controllers' entry points: each folder of bootstrap/ is one cluster's set, checked
     with the Kubernetes version of the environment its path names (else the oldest one)."""
@@ -44,6 +48,8 @@ def check_bootstrap(
             findings.extend(loaded.findings)
         env = next((by_name[p] for p in reversed(group.parts) if p in by_name), None)
         version = env.kubernetes_version if env else oldest
+        if tally is not None:
+            tally.count(len(files), len(manifests))
         facts = Facts(environment="bootstrap")
         facts = replace(facts, kubernetes_version=version) if version else facts
         checked = check_manifests(manifests, facts)

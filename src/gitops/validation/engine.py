@@ -1,6 +1,6 @@
 """The validator: load every file once, check schemas, feed the rules, apply suppressions.
 
-    validate_paths(paths, facts)     plain manifests (files or folders), as one set
+    validate_paths(paths, facts)     plain manifests (files, folders or stdin), as one set
     check_manifests(manifests, facts)  one set of loaded objects (one environment)
 
 Repository mode (`gitops.validation.repository`) builds on these. Findings come back sorted by
@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from gitops.validation.dispatch import run_rules
-from gitops.validation.files import collect_files, shown_path
-from gitops.validation.loader import NO_OBJECT, load_file
+from gitops.validation.files import collect_files, load_input
+from gitops.validation.loader import NO_OBJECT
 from gitops.validation.model import (
     SUPPRESS_PREFIX,
     Facts,
@@ -31,6 +31,7 @@ from gitops.validation.model import (
 )
 from gitops.validation.registry import all_rules
 from gitops.validation.schema.check import SchemaCheck
+from gitops.validation.tally import Tally
 
 __all__ = ["Facts", "FactsSource", "check_manifests", "validate_paths"]
 
@@ -66,34 +67,52 @@ def gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def validate_paths(paths: Sequence[Path], facts: Facts) -> list[Finding]:
-    """Validate plain manifests: files, or folders (their .yaml/.yml files), as one set."""
+def validate_paths(
+    paths: Sequence[Path],
+    facts: Facts,
+    *,
+    crds: Sequence[Manifest] = (),
+    tally: Tally | None = None,
+) -> list[Finding]:
+    """Validate plain manifests: files (`-`: stdin), or folders (their .yaml/.yml/.json files),
+    as one set. `crds` are CustomResourceDefinitions the cluster has beyond the set (schemas
+    only: they are not validated themselves); `tally` counts what was read."""
     files = collect_files(paths)
     with gc_paused():
         manifests: list[Manifest] = []
         findings: list[Finding] = []
         for path in files:
-            loaded = load_file(path, shown_path(path))
+            loaded = load_input(path)
             manifests.extend(loaded.manifests)
             findings.extend(loaded.findings)
-        findings.extend(check_manifests(manifests, facts))
+        if tally is not None:
+            tally.count(len(files), len(manifests), facts.kubernetes_version)
+        findings.extend(check_manifests(manifests, facts, crds=crds))
         return finish(findings)
 
 
 def check_manifests(
-    manifests: list[Manifest], facts: Facts, source: FactsSource | None = None
+    manifests: list[Manifest],
+    facts: Facts,
+    source: FactsSource | None = None,
+    *,
+    crds: Sequence[Manifest] = (),
 ) -> list[Finding]:
     """Schema and every rule for one set of objects (one environment), suppressions applied."""
-    return [item.finding for item in check_located(manifests, facts, source)]
+    return [item.finding for item in check_located(manifests, facts, source, crds=crds)]
 
 
 def check_located(
-    manifests: list[Manifest], facts: Facts, source: FactsSource | None = None
+    manifests: list[Manifest],
+    facts: Facts,
+    source: FactsSource | None = None,
+    *,
+    crds: Sequence[Manifest] = (),
 ) -> list[Located]:
     """`check_manifests`, each finding with the object and field path it is about."""
     rules = all_rules()
     source = source or FactsSource()
-    schema = SchemaCheck(facts, manifests)
+    schema = SchemaCheck(facts, [*crds, *manifests])  # a CRD of the set wins over a given one
     suppressed, findings = _suppressions(manifests, rules)
     for manifest in manifests:
         for rule_id, issue in schema.check(manifest):

@@ -190,9 +190,11 @@ class Facts:
     required_kinds: tuple[str, ...] = ()
     custom_resources: tuple[str, ...] = ()  # "group/version/Kind" or "apiVersion/Kind"
     complete: bool = False
-    """The manifests are everything the cluster receives (an environment of this repository):
-    a Secret they reference must be provided among them (a SealedSecret, a cert-manager
-    Certificate, a Gateway's certificate), not merely assumed to exist."""
+    """The manifests are everything the cluster receives (an environment of this repository, or
+    PATH mode with --complete): what they refer to must be among them (a Secret provided by a
+    SealedSecret, a cert-manager Certificate or a Gateway's certificate, a ConfigMap, a
+    ServiceAccount, the pods a selector means). Otherwise an object that is not among them may
+    exist elsewhere, and its absence is a warning (`gitops.validation.rules._partial`)."""
 
     @classmethod
     def from_environment(cls, env: Environment) -> Facts:

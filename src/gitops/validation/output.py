@@ -29,13 +29,6 @@ def summary(findings: Sequence[Finding]) -> dict[str, int]:
     return {"errors": errors, "warnings": len(findings) - errors}
 
 
-def summary_line(findings: Sequence[Finding]) -> str:
-    counts = summary(findings)
-    if not findings:
-        return "no findings"
-    return f"{counts['errors']} error(s), {counts['warnings']} warning(s)"
-
-
 def format_text(findings: Iterable[Finding]) -> str:
     return "".join(f"{finding.format()}\n" for finding in findings)
 

@@ -1,5 +1,6 @@
 """Validating this repository: the committed clusters/ against a fresh render (GB501), every
-environment's rendered objects against its own facts, and the controllers' entry points.
+environment's rendered objects against its own facts, and the controllers' entry points (their
+paths, GB502; their order, GB504; their rights, GB505).
 
 Findings about an object move to the file of apps/ it came from where that is certain
 (`gitops.validation.origins`); the rendered location stays beside them.
@@ -19,26 +20,33 @@ from gitops.validation import origins
 from gitops.validation.applyorder import check_apply_order
 from gitops.validation.bootstrap import check_bootstrap
 from gitops.validation.engine import FactsSource, check_located, finish, gc_paused
+from gitops.validation.leastprivilege import check_least_privilege
 from gitops.validation.loader import NO_OBJECT, field_lines, load_bytes
 from gitops.validation.model import Facts, Finding, Located, Manifest
+from gitops.validation.tally import Tally
 
 RENDER_HINT = "run `nox -s render` and commit the result"
 
 
-def validate_repository(layout: Layout, rendered: Rendered | None = None) -> list[Finding]:
+def validate_repository(
+    layout: Layout, rendered: Rendered | None = None, tally: Tally | None = None
+) -> list[Finding]:
     """Render check, every environment against its facts, and bootstrap/.
 
     `rendered` is the caller's render of every environment (bump and promote made one already);
     by default every environment is rendered afresh, and one that fails is a GB503 finding.
+    `tally` counts the environments, files and objects read.
     """
     environments = load_environments(layout)
+    if tally is not None:
+        tally.environments = len(environments)
     if rendered is None:
         rendered = render_all(layout, keep_going=True)
     findings = render_failures(layout, rendered)
     with gc_paused():
         findings.extend(sync_findings(layout, rendered))
         checked = {
-            env.name: _check_environment(layout, env, rendered.files[env.name])
+            env.name: _check_environment(layout, env, rendered.files[env.name], tally)
             for env in environments
             if env.name in rendered.files
         }
@@ -47,8 +55,9 @@ def validate_repository(layout: Layout, rendered: Rendered | None = None) -> lis
             for env in environments
         }
         findings.extend(origins.attribute_environments(layout, overlays, checked))
-        findings.extend(check_bootstrap(layout, environments, rendered))
+        findings.extend(check_bootstrap(layout, environments, rendered, tally))
         findings.extend(check_apply_order(layout, rendered))
+        findings.extend(check_least_privilege(layout, rendered))
         return finish(findings)
 
 
@@ -95,7 +104,7 @@ def render_failures(layout: Layout, rendered: Rendered) -> list[Finding]:
 
 
 def _check_environment(
-    layout: Layout, env: Environment, files: Mapping[str, bytes]
+    layout: Layout, env: Environment, files: Mapping[str, bytes], tally: Tally | None = None
 ) -> list[Located]:
     """Every object of one environment against its facts (findings at the rendered files).
 
@@ -109,6 +118,8 @@ def _check_environment(
         loaded = load_bytes(data, f"{base}/{name}")
         manifests[name] = loaded.manifests
         findings.extend(Located(f, None, ()) for f in loaded.findings)
+    if tally is not None:
+        tally.count(len(files), sum(map(len, manifests.values())), env.kubernetes_version)
     facts_text = env.facts_file.read_text(encoding="utf-8")
     source = FactsSource(
         layout.relative(env.facts_file).as_posix(),

@@ -65,7 +65,7 @@ def test_every_object_kustomize_builds_is_rendered_unchanged(env: str) -> None:
     for obj in built:
         assert by_identity[_identity(obj)] == obj
     assert per_controller, "no layer rendered per controller"
-    expected = for_controller(per_controller, "argocd", env)
+    expected = for_controller(per_controller, "argocd", env, env=env)
     assert sorted(map(_identity, for_argocd)) == sorted(map(_identity, expected))
 
 
@@ -213,7 +213,7 @@ def test_a_staging_environment_needs_folders_and_no_code(repo: Layout, snapshot)
         unhashed(key.replace("guestbook-dev", "guestbook-staging"))
         for key in snapshot(repo.cluster_dir("dev"))
     }
-    namespace = yaml.safe_load(rendered["data/namespace-guestbook-staging.yaml"])
+    namespace = yaml.safe_load(rendered["infra-configs/namespace-guestbook-staging.yaml"])
     assert namespace["metadata"]["name"] == "guestbook-staging"
     header = rendered["app/deployment-guestbook-web.yaml"].decode().splitlines()[0]
     assert header.endswith("from apps/guestbook/overlays/staging; do not edit.")

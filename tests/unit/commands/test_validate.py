@@ -63,7 +63,11 @@ def files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def test_exit_0_when_clean(files: Path, capsys) -> None:
-    assert gitops(capsys, "clean.yaml") == (0, "", "validate: no findings\n")
+    code, out, err = gitops(capsys, "clean.yaml")
+    assert (code, out) == (0, "")
+    assert re.fullmatch(
+        r"validate: 1 object in 1 file \(Kubernetes 1\.33\): no findings, \d+\.\d\d s\n", err
+    )
 
 
 def test_exit_0_with_warnings_only(files: Path, capsys) -> None:
@@ -74,7 +78,7 @@ def test_exit_0_with_warnings_only(files: Path, capsys) -> None:
         "pod-security.kubernetes.io/enforce: restricted so the cluster enforces the Pod Security "
         "Standard on this namespace\n"
     )
-    assert "0 error(s), 1 warning(s)" in err
+    assert ": 0 errors, 1 warning, " in err
 
 
 def test_exit_1_on_any_error_one_finding_per_line(files: Path, capsys) -> None:
@@ -111,7 +115,7 @@ def test_repository_mode_refuses_path_mode_facts(tmp_path: Path, monkeypatch, ca
     monkeypatch.chdir(tmp_path)
     code, _, err = gitops(capsys, "--require-digests")
     assert code == 2
-    assert "apply to PATH mode" in err
+    assert "--require-digests applies to PATH mode only" in err
 
 
 def test_require_digests_and_kubernetes_version_change_the_facts(files: Path, capsys) -> None:
@@ -236,3 +240,38 @@ def test_runs_as_a_module(files: Path) -> None:
     )
     assert result.returncode == 1
     assert result.stdout.startswith("broken.yaml:6: error GB101 Service/web: ")
+
+
+def test_list_rules_says_what_gb230_covers(capsys) -> None:
+    code, out, err = gitops(capsys, "--list-rules")
+    assert code == 0
+    assert any(line.startswith("GB105  error    crd-validation-rule") for line in out.splitlines())
+    assert re.search(r"GB105 evaluates \d+ of the \d+ CEL rules of the \d+ vendored CRD", err)
+
+
+def test_cel_report(capsys, monkeypatch, fixtures_dir) -> None:
+    monkeypatch.chdir(fixtures_dir / "validate-corpus")
+    code, out, _ = gitops(capsys, "--cel-report", "cel-crd-in-set.yaml")
+    assert code == 0  # a report, not the gate
+    assert "this run: 2 objects, 18 rule evaluations, 8 failed (GB105 findings)" in out
+    assert "CRDs in the set: 11 rules in 1 CRD version" in out
+    assert "Gadget example.com/v1 (CRD in cel-crd-in-set.yaml) .spec: !has(self.endpoint)" in out
+    assert "undeclared reference to 'isURL'" in out
+    assert ".spec: self.mode == oldSelf.mode" in out
+    report = json.loads(gitops(capsys, "--cel-report", "--format", "json", "cel-flux.yaml")[1])
+    assert report["run"] == {"objects": 3, "evaluations": 6, "failed": 4, "couldNotEvaluate": 0}
+    assert report["vendored"]["unevaluable"] == 0
+    assert report["transitionRulesSkipped"]
+
+
+def test_rules_that_could_not_be_evaluated_are_said_on_stderr(capsys, tmp_path) -> None:
+    route = tmp_path / "route.yaml"
+    route.write_text(  # not a duration: the timeouts rule cannot run (GB101 says why)
+        "apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: r}\n"
+        "spec:\n  rules:\n    - timeouts: {request: 10 seconds, backendRequest: 5s}\n"
+    )
+    code, out, err = gitops(capsys, str(route))
+    assert code == 1
+    assert "GB101" in out
+    assert "GB105" not in out
+    assert "1 evaluation(s) of CRD CEL rules could not be done (never a finding)" in err

@@ -12,6 +12,7 @@ from gitops.errors import ConfigError
 from gitops.repo.environments import (
     AppFacts,
     BackupFacts,
+    BuilderFacts,
     CertificateFacts,
     ImageFacts,
     environment_names,
@@ -40,6 +41,7 @@ GUESTBOOK = (
     + BACKUP
 )
 APPS = "apps:\n" + GUESTBOOK
+BUILT_BY = "requireDigest: false\n      builtBy:\n        repository: o/r\n"
 CERTIFICATES = """\
 certificates:
   issuer: letsencrypt-staging
@@ -187,6 +189,12 @@ def test_an_environment_folder_name_must_be_a_dns_label(facts_repo: Layout) -> N
         ("      name: guestbook", "      name: ''", "the image name", 14),
         ("      repository: ghcr.io/example/guestbook\n", "", "the image repository", 14),
         ("requireDigest: false", "requireDigest: maybe", "requireDigest must be true or false", 16),
+        ("requireDigest: false", "requireDigest: false\n      tag: x", "image key 'tag'", 17),
+        ("requireDigest: false", "requireDigest: false\n      builtBy: me", "builtBy must be", 17),
+        ("requireDigest: false", BUILT_BY + "        branch: main", "builtBy key 'branch'", 19),
+        ("requireDigest: false", BUILT_BY.replace("o/r", "o"), "GitHub owner/name", 18),
+        ("requireDigest: false", BUILT_BY + "        workflow: image.yml", "path like", 19),
+        ("requireDigest: false", BUILT_BY + "        ref: main", "a full git ref", 19),
         (BACKUP, "    backup: s3://bucket\n", "backup must be a mapping", 17),
         ("      prefix:", "      retention: 7\n      prefix:", "backup key 'retention'", 20),
         ("https://s3.example.com", "http://s3.example.com", "must be an https:// URL", 18),
@@ -230,3 +238,26 @@ def test_yaml_syntax_error_has_a_line(facts_repo: Layout) -> None:
         load_environment(facts_repo, "dev")
     assert caught.value.path == DEV_FACTS
     assert caught.value.line is not None
+
+
+def test_the_builder_of_an_image_defaults_to_image_yml_on_main(facts_repo: Layout) -> None:
+    """builtBy names the workflow whose signed provenance promote requires (its line, for
+    messages); only the repository is required."""
+    _edit_dev_facts(facts_repo, "requireDigest: false\n", BUILT_BY)
+    image = load_environment(facts_repo, "dev").apps["guestbook"].image
+    assert image is not None
+    assert image.built_by == BuilderFacts(
+        "o/r", ".github/workflows/image.yml", "refs/heads/main", line=17
+    )
+    _edit_dev_facts(
+        facts_repo,
+        "repository: o/r\n",
+        "repository: o/r\n        workflow: .github/workflows/build.yaml\n"
+        "        ref: refs/tags/v1\n",
+    )
+    image = load_environment(facts_repo, "dev").apps["guestbook"].image
+    assert image is not None and image.built_by is not None
+    assert (image.built_by.workflow, image.built_by.ref) == (
+        ".github/workflows/build.yaml",
+        "refs/tags/v1",
+    )

@@ -213,3 +213,94 @@ def test_field_lines_of_a_facts_file() -> None:
     assert lines[("requiredKinds",)] == 2
     assert lines[("secrets", "s")] == 4
     assert field_lines("a: [") == {}
+
+
+# --- Lists: kubectl applies their items one by one --------------------------------------------
+
+LIST = """\
+apiVersion: v1
+kind: List
+metadata: {resourceVersion: ""}
+items:
+- apiVersion: v1
+  kind: ConfigMap
+  metadata:
+    name: a
+    namespace: one
+  data: {k: v}
+- apiVersion: rbac.authorization.k8s.io/v1
+  kind: RoleList
+  items:
+  - metadata: {name: reader, namespace: two}
+    rules: []
+- apiVersion: v1
+  kind: Secret
+  metadata:
+    name: b
+    name: c
+- just a string
+- metadata: {name: nameless}
+"""
+
+
+def test_list_items_are_objects_of_their_own_at_their_own_lines() -> None:
+    (config_map, role, secret), findings = load_text(LIST, "l.yaml")
+    assert (config_map.ref, config_map.line, config_map.path) == ("ConfigMap/one/a", 5, "l.yaml")
+    assert config_map.lines[("metadata", "namespace")] == 9
+    assert config_map.line_of(("data", "k")) == 10
+    assert config_map.obj == {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": "a", "namespace": "one"},
+        "data": {"k": "v"},
+    }
+    # an item without apiVersion and kind is named after its List, as kubectl's decoder does
+    assert (role.api_version, role.kind, role.line) == ("rbac.authorization.k8s.io/v1", "Role", 14)
+    assert role.lines[("rules",)] == 15
+    assert (secret.ref, secret.line) == ("Secret/c", 16)
+    assert sorted((f.rule, f.line, f.object) for f in findings) == [
+        ("GB002", 20, "Secret/c"),  # the duplicate key is the item's, at its line
+        ("GB003", 21, NO_OBJECT),  # not an object
+        ("GB003", 22, NO_OBJECT),  # no kind: a v1 List's item is not named after it
+    ]
+    messages = {f.line: f.message for f in findings}
+    assert messages[21].startswith("item 3 of the List is the value 'just a string'")
+    assert messages[22].startswith("item 4 of the List has no kind")
+
+
+def test_list_kinds_need_items_and_a_list_suffix() -> None:
+    not_lists = (
+        "apiVersion: v1\nkind: List\nmetadata: {name: x}\n",  # no items: an object (GB103 later)
+        "apiVersion: v1\nkind: RoleList\nitems: {}\n",  # items not a list
+        "apiVersion: example.com/v1\nkind: Playlist\nitems: []\n",  # "list", not "List"
+    )
+    for text in not_lists:
+        (manifest,), _ = load_text(text)
+        assert manifest.kind in {"List", "RoleList", "Playlist"}
+    assert load_text("apiVersion: v1\nkind: List\nitems: []\n") == ([], [])
+
+
+def test_a_duplicate_key_of_the_list_itself_has_no_object() -> None:
+    text = "apiVersion: v1\nkind: List\nkind: List\nitems:\n- {apiVersion: v1, kind: Namespace}\n"
+    manifests, findings = load_text(text)
+    assert [m.kind for m in manifests] == ["Namespace"]
+    assert [(f.rule, f.line, f.object) for f in findings] == [("GB002", 3, NO_OBJECT)]
+
+
+def test_lists_from_kube_prometheus_and_the_kubernetes_docs(fixtures_dir: Path) -> None:
+    """Real Lists (SOURCES.md in tests/fixtures/validate-partial): a RoleBindingList of three
+    namespaces and a v1 List of ResourceQuotas."""
+    folder = fixtures_dir / "validate-partial"
+    loaded = load_file(folder / "kube-prometheus/prometheus-roleBindingSpecificNamespaces.yaml")
+    assert loaded.findings == []
+    assert [(m.ref, m.line) for m in loaded.manifests] == [
+        ("RoleBinding/default/prometheus-k8s", 3),
+        ("RoleBinding/kube-system/prometheus-k8s", 22),
+        ("RoleBinding/monitoring/prometheus-k8s", 41),
+    ]
+    loaded = load_file(folder / "kubernetes-website/quota.yaml")
+    assert [(m.ref, m.line) for m in loaded.manifests] == [
+        ("ResourceQuota/pods-high", 4),
+        ("ResourceQuota/pods-medium", 18),
+        ("ResourceQuota/pods-low", 32),
+    ]

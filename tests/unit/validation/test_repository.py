@@ -204,3 +204,50 @@ def test_each_controller_is_checked_on_its_own_and_a_shared_finding_is_reported_
         path = repo / folder / "prod/app/deployment-web.yaml"
         path.write_text(path.read_text().replace("1.0.0@sha256:" + "1e" * 32, "1.0.0"))
     assert found(repo) == [("GB414", "clusters/prod/app/deployment-web.yaml", 26)]
+
+
+def test_an_application_of_the_default_project_or_of_one_not_defined(repo: Path) -> None:
+    """GB505: `default` allows everything; a project no AppProject defines is never synced."""
+    path = repo / "bootstrap/argocd/dev.yaml"
+    text = path.read_text()
+    path.write_text(text.replace("project: guestbook", "project: default"))
+    result = run(repo)
+    assert [(f.rule, f.path, f.line, f.object) for f in result] == [
+        ("GB505", "bootstrap/argocd/dev.yaml", 8, "Application/argocd/guestbook-dev")
+    ]
+    assert result[0].message.startswith("uses the project 'default', which Argo CD creates")
+    path.write_text(text.replace("project: guestbook", "project: guestbok"))
+    (finding,) = run(repo)
+    assert finding.message.startswith(
+        "uses the project 'guestbok', which no AppProject defines for environment dev "
+        "(defined: guestbook)"
+    )
+
+
+def test_a_project_defined_for_another_environment_only_is_not_defined(repo: Path) -> None:
+    """A cluster receives the AppProjects of its own environment's folder (and of none)."""
+    (repo / "bootstrap/argocd/project.yaml").rename(repo / "bootstrap/argocd/prod.yaml")
+    assert found(repo) == [("GB505", "bootstrap/argocd/dev.yaml", 8)]
+
+
+def test_a_flux_layer_of_only_namespaced_objects_must_impersonate(repo: Path) -> None:
+    """GB505: prod's Kustomization applies a Namespace (cluster-scoped): fine with the
+    controller's rights. Without it the folder holds only namespaced objects, which a Role
+    can allow: then it must name an account to apply them as."""
+    for folder in ("rendered", "clusters"):
+        (repo / folder / "prod/app/namespace-guestbook-prod.yaml").unlink()
+    result = run(repo)
+    assert [(f.rule, f.path, f.line) for f in result] == [
+        ("GB505", "bootstrap/flux/prod/kustomization.yaml", 7)
+    ]
+    assert result[0].message == (
+        "applies clusters/prod/, where every object is namespaced (in guestbook-prod), with "
+        "kustomize-controller's cluster-wide rights: set spec.serviceAccountName to a "
+        "ServiceAccount of flux-system that a Role in guestbook-prod allows to apply them "
+        "(bootstrap/README.md)"
+    )
+    path = repo / "bootstrap/flux/prod/kustomization.yaml"
+    path.write_text(
+        path.read_text().replace("  prune: true\n", "  prune: true\n  serviceAccountName: app\n")
+    )
+    assert run(repo) == []

@@ -12,8 +12,10 @@ a `jsonschema` validator once per returned schema (it is hashable by `id`). The 
 keywords that drafts 4 to 2020-12 read the same way. How the OpenAPI v3 schemas are converted, and
 why unknown fields are errors here while the API server prunes them: see `convert`.
 
-CEL rules (`x-kubernetes-validations`) are not evaluated. `cel_rules(api_version, kind)` lists the
-ones a kind carries (path, rule, message), so a rule module can implement the plain ones by hand.
+CEL rules (`x-kubernetes-validations`) are kept beside each version's schema (path, rule, message,
+and messageExpression, fieldPath, reason when given) and evaluated by `gitops.validation.cel`:
+`version_schema(api_version, kind)` and `version_schema_from_crd(crd, version)` give it a served
+version's schema and rules. `cel_rules(api_version, kind)` lists a vendored kind's rules.
 
 The vendored data (schemas without descriptions, per group/kind/version) and its provenance
 (vendored/SOURCES.yaml: repository, path, commit, release, date, checksums) are in `vendored/`,
@@ -33,7 +35,7 @@ from functools import cache
 from typing import Any
 
 from gitops.validation.crds.convert import object_schema
-from gitops.validation.crds.extract import is_crd, strip_annotations
+from gitops.validation.crds.extract import VersionSchema, is_crd, strip_annotations
 from gitops.validation.crds.store import Catalog
 
 __all__ = [
@@ -43,6 +45,8 @@ __all__ = [
     "is_namespaced",
     "known_kinds",
     "schema_from_crd",
+    "version_schema",
+    "version_schema_from_crd",
 ]
 
 _catalog = Catalog()
@@ -64,6 +68,16 @@ def crd_schema(api_version: str, kind: str) -> dict[str, Any] | None:
     for entry in found.versions:
         if entry.name == version and entry.served:
             return object_schema(entry.schema)
+    return None
+
+
+def version_schema(api_version: str, kind: str) -> VersionSchema | None:
+    """The vendored schema and CEL rules of a served version of a kind, or None."""
+    group, version = split_api_version(api_version)
+    found = _catalog.kind(group, kind)
+    for entry in found.versions if found else ():
+        if entry.name == version and entry.served:
+            return entry
     return None
 
 
@@ -97,16 +111,19 @@ def crd_kinds(crd: dict[str, Any]) -> list[tuple[str, str]]:
     """The (apiVersion, kind) pairs a CustomResourceDefinition object serves; [] if not a CRD."""
     if not is_crd(crd):
         return []
-    spec = crd.get("spec") or {}
-    group, kind = spec.get("group"), (spec.get("names") or {}).get("kind")
+    spec = crd.get("spec")
+    spec = spec if isinstance(spec, dict) else {}
+    names = spec.get("names")
+    group, kind = spec.get("group"), names.get("kind") if isinstance(names, dict) else None
+    versions = spec.get("versions")
     return [
         (f"{group}/{v.get('name')}", str(kind))
-        for v in spec.get("versions") or []
+        for v in (versions if isinstance(versions, list) else ())
         if isinstance(v, dict) and v.get("served")
     ]
 
 
-_from_crd_cache: dict[str, dict[str, Any] | None] = {}
+_from_crd_cache: dict[str, tuple[VersionSchema, dict[str, Any]]] = {}
 
 
 def schema_from_crd(crd: dict[str, Any], version: str) -> dict[str, Any] | None:
@@ -115,6 +132,17 @@ def schema_from_crd(crd: dict[str, Any], version: str) -> dict[str, Any] | None:
     None when `crd` is not an apiextensions.k8s.io/v1 CustomResourceDefinition, the version does
     not exist or isn't served, or it has no openAPIV3Schema. Cached by the schema's content.
     """
+    found = _from_crd(crd, version)
+    return None if found is None else found[1]
+
+
+def version_schema_from_crd(crd: dict[str, Any], version: str) -> VersionSchema | None:
+    """The reduced schema and CEL rules of a served version of a CRD object, or None (as above)."""
+    found = _from_crd(crd, version)
+    return None if found is None else found[0]
+
+
+def _from_crd(crd: dict[str, Any], version: str) -> tuple[VersionSchema, dict[str, Any]] | None:
     if not is_crd(crd):
         return None
     for entry in (crd.get("spec") or {}).get("versions") or []:
@@ -125,6 +153,10 @@ def schema_from_crd(crd: dict[str, Any], version: str) -> dict[str, Any] | None:
             return None
         key = hashlib.sha256(json.dumps(openapi, sort_keys=True, default=str).encode()).hexdigest()
         if key not in _from_crd_cache:
-            _from_crd_cache[key] = object_schema(strip_annotations(openapi, [], "."))
+            rules: list[dict[str, str]] = []
+            stripped = strip_annotations(openapi, rules, ".")
+            storage = bool(entry.get("storage"))
+            reduced = VersionSchema(version, True, storage, stripped, tuple(rules))
+            _from_crd_cache[key] = (reduced, object_schema(stripped))
         return _from_crd_cache[key]
     return None

@@ -9,6 +9,7 @@ from gitops.errors import ConfigError
 
 CRD_API_VERSIONS = ("apiextensions.k8s.io/v1",)
 _ANNOTATIONS = ("description", "example", "externalDocs")
+_RULE_EXTRAS = ("messageExpression", "fieldPath", "reason", "optionalOldSelf")
 
 
 @dataclass(frozen=True)
@@ -136,11 +137,7 @@ def strip_annotations(node: Any, rules: list[dict[str, str]], path: str) -> Any:
         if key in _ANNOTATIONS:
             continue
         if key == "x-kubernetes-validations" and isinstance(value, list):
-            rules.extend(
-                {"path": path, "rule": str(r.get("rule", "")), "message": str(r.get("message", ""))}
-                for r in value
-                if isinstance(r, dict)
-            )
+            rules.extend(cel_rule(path, r) for r in value if isinstance(r, dict))
             continue
         if key == "properties" and isinstance(value, dict):
             out[key] = {
@@ -154,6 +151,17 @@ def strip_annotations(node: Any, rules: list[dict[str, str]], path: str) -> Any:
             out[key] = [strip_annotations(sub, rules, path) for sub in value]
         else:
             out[key] = value
+    return out
+
+
+def cel_rule(path: str, rule: dict[str, Any]) -> dict[str, str]:
+    """One `x-kubernetes-validations` entry: path, rule and message, plus messageExpression,
+    fieldPath and reason when the CRD gives them (absent keys keep the stored bytes unchanged)."""
+    out = {"path": path, "rule": str(rule.get("rule", "")), "message": str(rule.get("message", ""))}
+    for optional in _RULE_EXTRAS:
+        value = rule.get(optional)
+        if value:
+            out[optional] = "true" if value is True else str(value)
     return out
 
 

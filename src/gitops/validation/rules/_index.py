@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gitops.validation.model import Context, FieldPath, Manifest, PodView, pod_view
+from gitops.validation.rules._operators import operator_pods
 from gitops.validation.rules._util import (
     as_dict,
     as_list,
@@ -150,7 +151,16 @@ def build_index(manifests: Iterable[Manifest], default_namespace: str | None) ->
                 if isinstance(value, str):
                     index.label_index[(ns, key, value)].append(view)
             index.references.extend(_pod_references(view, ns))
+        _add_operator_pods(index, ns, manifest)
     return index
+
+
+def _add_operator_pods(index: EnvIndex, ns: str, manifest: Manifest) -> None:
+    """The pods an operator makes from `manifest`, for the selectors (they hold no references)."""
+    for made in operator_pods(manifest):
+        index.pods_by_ns[ns].append(made)
+        for key, value in made.labels.items():
+            index.label_index[(ns, key, value)].append(made)
 
 
 def _provide(

@@ -145,12 +145,15 @@ def int_or_port_name_problem(value: Any) -> str | None:
 
 
 def config_key_problem(value: Any) -> str | None:
+    """IsConfigMapKey (apimachinery util/validation): ConfigMap and Secret keys, and key refs."""
     if not isinstance(value, str) or not value:
         return "must be a non-empty string"
     if len(value) > 253:
         return "must be no more than 253 characters"
-    if value in (".", "..") or not _CONFIG_KEY.fullmatch(value):
+    if not _CONFIG_KEY.fullmatch(value):
         return "must consist of alphanumerics, '-', '_' or '.'"
+    if value in (".", "..") or value.startswith(".."):
+        return "must not be '.' or '..' or start with '..'"
     return None
 
 

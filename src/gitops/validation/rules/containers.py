@@ -1,4 +1,5 @@
-"""Containers the API server refuses: names, ports and environment variables."""
+"""Containers the API server refuses (or a server-side apply does): names, ports and environment
+variables."""
 
 from __future__ import annotations
 
@@ -183,13 +184,40 @@ def _ref_issues(
             yield Issue(view.manifest, (*path, "key"), message)
 
 
+def _duplicate_env_issues(
+    view: PodView, cpath: FieldPath, container: dict[str, Any], cname: str
+) -> Iterator[Issue]:
+    """An env name given twice in one container. The API server stores it (with a warning: the
+    later one "hides" the earlier), but refuses it in a server-side apply ("duplicate entries for
+    key [name=...]", the env list is keyed by name: Flux, `kubectl apply --server-side`, Argo CD's
+    ServerSideApply), and a client-side apply that later removes one drops both (kubernetes
+    #58477)."""
+    seen: dict[str, int] = {}
+    for i, env in items_of(container.get("env")):
+        name = env.get("name")
+        if not isinstance(name, str) or not name:
+            continue
+        if name in seen:
+            yield Issue(
+                view.manifest,
+                (*cpath, "env", i, "name"),
+                f"{cname}: env var {name} is already set by env[{seen[name]}] (the later one "
+                "wins); a server-side apply (Flux, Argo CD's ServerSideApply) refuses the object: "
+                "remove one of the two",
+            )
+        else:
+            seen[name] = i
+
+
 @rule(
     "GB214",
     "invalid-env-var",
     severity="error",
     scope="pod",
-    summary="An env var has a bad name, both value and valueFrom, or not one valueFrom source.",
-    remediation="Use a valid name; set either value or valueFrom with exactly one source.",
+    summary="An env var has a bad name, is set twice in a container, has both value and "
+    "valueFrom, or not one valueFrom source.",
+    remediation="Use a valid name, once per container; set either value or valueFrom with exactly "
+    "one source.",
 )
 def check_env_vars(view: PodView, ctx: Context) -> Iterator[Issue]:
     relaxed = version_tuple(ctx.facts.kubernetes_version) >= RELAXED_ENV_SINCE
@@ -197,6 +225,7 @@ def check_env_vars(view: PodView, ctx: Context) -> Iterator[Issue]:
         cname = str(container.get("name", "?"))
         for i, env in items_of(container.get("env")):
             yield from _env_issues(view, (*cpath, "env", i), env, cname, relaxed)
+        yield from _duplicate_env_issues(view, cpath, container, cname)
         for i, source in items_of(container.get("envFrom")):
             kinds = [key for key in ("configMapRef", "secretRef") if source.get(key)]
             if len(kinds) != 1:

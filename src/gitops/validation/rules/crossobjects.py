@@ -1,13 +1,20 @@
-"""Across one environment: duplicate objects, and selectors that select no pod."""
+"""Across one environment: duplicate objects, and selectors that select no pod.
+
+The pods are the pod templates of the set's workloads and the pods that known operators make from
+custom resources of the set (`_operators`: prometheus-operator, CloudNativePG). In a set not
+declared complete a selector that matches none of them is a warning: its pods may be defined in
+files that were not given (`_partial`).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import Any
 
-from gitops.validation.model import Context, Issue, PodView
+from gitops.validation.model import Context, FieldPath, Issue, Manifest, PodView
 from gitops.validation.registry import rule
 from gitops.validation.rules._index import index_of
+from gitops.validation.rules._partial import NOT_GIVEN, absent
 from gitops.validation.rules._util import (
     as_dict,
     describe_labels,
@@ -59,12 +66,15 @@ def check_service_selectors(ctx: Context) -> Iterator[Issue]:
             continue  # no selector: Endpoints are managed by hand
         if index.pods_matching_map(index.ns(service), selector):
             continue
-        yield Issue(
+        shown, ns = describe_labels(selector), index.ns(service)
+        yield absent(
+            ctx,
             service,
             ("spec", "selector"),
-            f"selector ({describe_labels(selector)}) matches no pod template in namespace "
-            f"{index.ns(service)}; the Service would have no endpoints: use the labels of the "
-            "pods it should reach",
+            f"selector ({shown}) matches no pod template in namespace {ns}; the Service would "
+            "have no endpoints: use the labels of the pods it should reach",
+            f"the pods selector ({shown}) matches are {NOT_GIVEN} (namespace {ns}); make sure "
+            "the pods it should reach carry these labels",
         )
 
 
@@ -84,12 +94,33 @@ def check_pdb_selectors(ctx: Context) -> Iterator[Issue]:
             message = "the PDB has no selector, so it protects nothing; add spec.selector"
             yield Issue(pdb, ("spec",), message)
         elif not index.pods_matching(index.ns(pdb), selector):
-            yield Issue(
+            shown, ns = describe_selector(selector), index.ns(pdb)
+            yield absent(
+                ctx,
                 pdb,
                 ("spec", "selector"),
-                f"selector ({describe_selector(selector)}) matches no pod template in namespace "
-                f"{index.ns(pdb)}; it protects nothing: use the workload's pod labels",
+                f"selector ({shown}) matches no pod template in namespace {ns}; it protects "
+                "nothing: use the workload's pod labels",
+                f"the pods selector ({shown}) matches are {NOT_GIVEN} (namespace {ns}); make "
+                "sure the workload it protects carries these labels",
             )
+
+
+def _peer_selectors(policy: Manifest) -> Iterator[tuple[FieldPath, dict[str, Any]]]:
+    """(path, podSelector) of the ingress `from` and egress `to` peers that select pods of the
+    policy's own namespace: a podSelector without a namespaceSelector (with one, the pods are
+    in namespaces this set may not hold)."""
+    for direction, key in (("ingress", "from"), ("egress", "to")):
+        for i, policy_rule in items_of(policy.get(("spec", direction))):
+            for j, peer in items_of(policy_rule.get(key)):
+                selector = peer.get("podSelector")
+                if isinstance(selector, dict) and peer.get("namespaceSelector") is None:
+                    yield ("spec", direction, i, key, j, "podSelector"), selector
+
+
+def _selects_some(selector: dict[str, Any]) -> bool:
+    """A selector that names labels ({} selects every pod, which cannot select nothing)."""
+    return bool(selector.get("matchLabels") or selector.get("matchExpressions"))
 
 
 @rule(
@@ -97,24 +128,40 @@ def check_pdb_selectors(ctx: Context) -> Iterator[Issue]:
     "networkpolicy-selects-nothing",
     severity="warning",
     scope="environment",
-    summary="A NetworkPolicy's podSelector matches no pod template (an empty one matches all).",
-    remediation="Use the labels of the pods the policy is meant for.",
+    summary="A NetworkPolicy's podSelector, or the podSelector of one of its ingress/egress "
+    "peers, matches no pod template (an empty one matches all).",
+    remediation="Use the labels of the pods the policy (or the peer) is meant for.",
 )
 def check_network_policy_selectors(ctx: Context) -> Iterator[Issue]:
     index = index_of(ctx)
     for policy in index_of(ctx).of_kind("NetworkPolicy"):
+        ns = index.ns(policy)
         selector = policy.get(("spec", "podSelector"))
-        if not isinstance(selector, dict) or not (
-            selector.get("matchLabels") or selector.get("matchExpressions")
+        if (
+            isinstance(selector, dict)
+            and _selects_some(selector)
+            and not index.pods_matching(ns, selector)
         ):
-            continue
-        if not index.pods_matching(index.ns(policy), selector):
-            yield Issue(
+            shown = describe_selector(selector)
+            yield absent(
+                ctx,
                 policy,
                 ("spec", "podSelector"),
-                f"podSelector ({describe_selector(selector)}) matches no pod template in "
-                f"namespace {index.ns(policy)}; the policy applies to nothing here",
+                f"podSelector ({shown}) matches no pod template in namespace {ns}; the policy "
+                "applies to nothing here",
+                f"the pods podSelector ({shown}) matches are {NOT_GIVEN} (namespace {ns}); "
+                "make sure the pods it is meant for carry these labels",
             )
+        for path, peer in _peer_selectors(policy):
+            if _selects_some(peer) and not index.pods_matching(ns, peer):
+                yield Issue(
+                    policy,
+                    path,
+                    f"{path[1]} peer podSelector ({describe_selector(peer)}) matches no pod "
+                    f"template in namespace {ns}, so this rule allows traffic {path[3]} nothing; "
+                    "use the labels of the pods it should allow (with a namespaceSelector for "
+                    "pods of another namespace)",
+                )
 
 
 def container_ports(views: list[PodView]) -> tuple[set[str], set[tuple[Any, str]]]:

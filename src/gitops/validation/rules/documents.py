@@ -1,4 +1,5 @@
-"""The engine's own rules: documents (GB0xx), schema (GB1xx) and the repository (GB5xx).
+"""The engine's own rules: documents (GB0xx), schema (GB1xx; GB105 the CRDs' CEL rules) and the
+repository (GB5xx).
 
 They are implemented by the engine (the loader, the schema step, the render and bootstrap checks)
 because they look at files and schemas rather than at one object; they are registered here so that
@@ -81,6 +82,16 @@ _engine_rule(
     "Move to the replacement apiVersion before upgrading the cluster.",
 )
 _engine_rule(
+    "GB105",
+    "crd-validation-rule",
+    "error",
+    "A custom resource breaks a CEL rule (x-kubernetes-validations) of its CRD: the API server "
+    "refuses it with the CRD's own message (filter combinations of a Gateway API route, Flux's "
+    "either-or fields).",
+    "Change the field the message names as it asks; `validate --cel-report` lists the rules "
+    "that are checked and those that cannot be (transition rules, unsupported functions).",
+)
+_engine_rule(
     "GB501",
     "render-out-of-sync",
     "error",
@@ -111,4 +122,15 @@ _engine_rule(
     "gives a controller; or an entry point's order contradicts apps/layers.yaml.",
     "Provide it in an earlier layer or move the object to a later one (its component label, "
     "apps/layers.yaml); make dependsOn / sync waves follow `order`.",
+)
+_engine_rule(
+    "GB505",
+    "unrestricted-controller",
+    "error",
+    "An Argo CD Application under bootstrap/ or clusters/ names the `default` project (which "
+    "allows everything) or one no AppProject of its cluster defines; or a Flux Kustomization "
+    "that applies only namespaced objects (an app layer) has no serviceAccountName, so it applies "
+    "with the controller's cluster-wide rights.",
+    "Name the environment's AppProject (bootstrap/argocd/<env>/projects.yaml); set "
+    "spec.serviceAccountName to an account bound to a Role in the layer's namespace.",
 )

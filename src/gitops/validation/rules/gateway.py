@@ -12,10 +12,9 @@ route's namespace and needs a port; a listener admits routes from its own namesp
 (`allowedRoutes.namespaces.from: Same`). Every Namespace carries the label
 `kubernetes.io/metadata.name` (the API server sets it) even where its manifest does not show it.
 
-In a set not declared complete (plain-path mode) a Gateway, GatewayClass or issuer, a Service or
-ReferenceGrant of another namespace, or the labels of a Namespace that is not in the set may just
-not be among the given files: that is a warning (a missing Service of the route's own namespace
-stays an error, as for an Ingress's backend).
+In a set not declared complete (plain-path mode without --complete) a Gateway, GatewayClass or
+issuer, a Service or ReferenceGrant, or the labels of a Namespace that is not in the set may just
+not be among the given files: that is a warning.
 """
 
 from __future__ import annotations
@@ -374,11 +373,8 @@ def _backend_issues(
     service = index.find_in_group("", "Service", ns, name)
     if service is None:
         fix = "fix the backendRef's name/namespace or add the Service"
-        if ns != route_ns:
-            yield _absent(ctx, route, (*path, "name"), f"Service {ns}/{name}", fix)
-        else:
-            message = f"Service {name!r} does not exist in namespace {ns}; {fix}"
-            yield Issue(route, (*path, "name"), message)
+        shown = f"Service {ns}/{name}" if ns != route_ns else f"Service {name!r}"
+        yield _absent(ctx, route, (*path, "name"), shown, fix)
         return
     if ns != route_ns and not _granted(index, route, route_ns, ns, name):
         yield _absent(

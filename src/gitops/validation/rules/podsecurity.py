@@ -4,8 +4,9 @@ Source: kubernetes/staging/src/k8s.io/pod-security-admission/policy/check_*.go a
 https://kubernetes.io/docs/concepts/security/pod-security-standards/. Restricted includes every
 baseline control. Every container counts: containers, initContainers and ephemeralContainers.
 Pods with `hostUsers: false` (user namespaces) are exempt from the runAsNonRoot/runAsUser controls,
-as in the admission plugin. All errors except GB407 (readOnlyRootFilesystem, not part of the
-standard, a warning).
+as in the admission plugin. All errors except GB407 (readOnlyRootFilesystem) and GB408 (the root
+group: runAsGroup/fsGroup 0), which are not part of the standard: warnings (images built for
+OpenShift's arbitrary UIDs rely on group 0 on purpose).
 """
 
 from __future__ import annotations
@@ -295,3 +296,42 @@ def check_read_only_root(view: PodView, ctx: Context) -> Iterator[Issue]:
                 f"{_name(container)}: set securityContext.readOnlyRootFilesystem: true (mount an "
                 "emptyDir at paths the process writes, e.g. /tmp)",
             )
+
+
+def _is_gid_zero(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value == 0
+
+
+def _root_group_settings(view: PodView) -> Iterator[tuple[FieldPath, str, str]]:
+    """(path, who, setting) of every place that puts the pod's processes in group 0."""
+    pod_sc, pod_path = _pod_sc(view), (*view.path, "securityContext")
+    if _is_gid_zero(pod_sc.get("runAsGroup")):
+        yield (*pod_path, "runAsGroup"), "the pod", "runAsGroup 0"
+    if _is_gid_zero(pod_sc.get("fsGroup")):
+        yield (*pod_path, "fsGroup"), "the pod", "fsGroup 0 (added to every container's groups)"
+    for i, group in enumerate(as_list(pod_sc.get("supplementalGroups"))):
+        if _is_gid_zero(group):
+            yield (*pod_path, "supplementalGroups", i), "the pod", "supplementalGroups with 0"
+    for cpath, container in view.containers():
+        if _is_gid_zero(_sc(container).get("runAsGroup")):
+            path = (*cpath, "securityContext", "runAsGroup")
+            yield path, _name(container), "runAsGroup 0"
+
+
+@rule(
+    "GB408",
+    "run-as-root-group",
+    severity="warning",
+    scope="pod",
+    summary="A pod or container runs in the root group: runAsGroup 0, fsGroup 0 or 0 in "
+    "supplementalGroups.",
+    remediation="Use a non-zero GID (e.g. runAsGroup: 10001, fsGroup: 10001).",
+)
+def check_root_group(view: PodView, ctx: Context) -> Iterator[Issue]:
+    for path, who, setting in _root_group_settings(view):
+        yield Issue(
+            view.manifest,
+            path,
+            f"{who}: {setting} puts the process in the root group, which may read and write "
+            "every file the image or a volume leaves to group 0; use a non-zero GID (e.g. 10001)",
+        )

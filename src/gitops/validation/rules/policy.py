@@ -8,6 +8,10 @@ Severity, and why:
   an outage.
 - GB413 image tag (error), GB414 digest where the environment requires it (error): a moving tag
   means what runs is not what was reviewed.
+- GB427 probe on an undeclared port (warning): the kubelet probes the number whether it is
+  declared or not, so the probe may work; but an undeclared port is one no Service or
+  NetworkPolicy can name, and a wrong number fails only at run time. A named UDP/SCTP port probed
+  by httpGet/tcpSocket/grpc (TCP) fails unless the process listens on TCP too.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from typing import Any
 
 from gitops.validation.model import Context, FieldPath, Issue, PodView
 from gitops.validation.registry import rule
-from gitops.validation.rules._util import as_dict
+from gitops.validation.rules._util import as_dict, items_of
 
 LONG_RUNNING = ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController")
 
@@ -148,3 +152,69 @@ def check_image_digest(view: PodView, ctx: Context) -> Iterator[Issue]:
                 f"{cname}: image {image!r} has no digest but {where} requires one; pin it as "
                 "repository:tag@sha256:<digest> (nox -s promote does)",
             )
+
+
+_PROBES = ("livenessProbe", "readinessProbe", "startupProbe")
+
+
+def _tcp_ports(container: dict[str, Any]) -> tuple[set[int], dict[str, str]]:
+    """The TCP port numbers a container declares, and the protocol of each port name."""
+    numbers: set[int] = set()
+    names: dict[str, str] = {}
+    for _, port in items_of(container.get("ports")):
+        protocol = str(port.get("protocol") or "TCP")
+        number = port.get("containerPort")
+        if protocol == "TCP" and isinstance(number, int) and not isinstance(number, bool):
+            numbers.add(number)
+        if isinstance(port.get("name"), str):
+            names[port["name"]] = protocol
+    return numbers, names
+
+
+def _probe_port_problem(port: Any, numbers: set[int], names: dict[str, str]) -> str | None:
+    """Why a probe's port is not a TCP port the container declares (None: it is, or the port
+    is malformed or an unknown name, which GB213 reports)."""
+    if isinstance(port, str) and not port.isdigit():
+        protocol = names.get(port)
+        if protocol is not None and protocol != "TCP":
+            return (
+                f"port {port!r}, which the container declares as {protocol}, over TCP: it fails "
+                "unless the process listens on TCP there too; probe a TCP port (or use exec)"
+            )
+        return None
+    number = int(port) if isinstance(port, str) else port
+    if isinstance(number, int) and not isinstance(number, bool) and number not in numbers:
+        return (
+            f"port {number}, which the container does not declare; declare it under ports with "
+            "a name (e.g. http) and probe that name, so Services and NetworkPolicies can name it "
+            "and a wrong number shows here, not at run time"
+        )
+    return None
+
+
+@rule(
+    "GB427",
+    "probe-port-undeclared",
+    severity="warning",
+    scope="pod",
+    summary="A probe checks a port number the container does not declare (or a named UDP/SCTP "
+    "port).",
+    remediation="Declare the port under the container's ports (named, e.g. http) and probe it by "
+    "name.",
+)
+def check_probe_ports(view: PodView, ctx: Context) -> Iterator[Issue]:
+    for cpath, container in view.containers():
+        numbers, names = _tcp_ports(container)
+        for kind in _PROBES:
+            probe = as_dict(container.get(kind))
+            for handler in ("httpGet", "tcpSocket", "grpc"):
+                action = probe.get(handler)
+                if not isinstance(action, dict) or "port" not in action:
+                    continue
+                problem = _probe_port_problem(action["port"], numbers, names)
+                if problem:
+                    yield Issue(
+                        view.manifest,
+                        (*cpath, kind, handler, "port"),
+                        f"{container.get('name', '?')}: {kind} checks {problem}",
+                    )

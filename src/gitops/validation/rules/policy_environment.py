@@ -11,6 +11,7 @@ Severity, and why:
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from typing import Any
 
@@ -93,16 +94,28 @@ def _hpa_floors(ctx: Context) -> dict[tuple[str, str, str], int]:
     return floors
 
 
-def _blocks(spec: dict[str, Any], replicas: int) -> str | None:
-    if "minAvailable" in spec:
-        number, percent = percent_or_int(spec["minAvailable"])
-        if number is not None and (number >= 100 if percent else number >= replicas):
-            return f"minAvailable {spec['minAvailable']}"
-    elif "maxUnavailable" in spec:
-        number, _ = percent_or_int(spec["maxUnavailable"])
-        if number == 0:
-            return f"maxUnavailable {spec['maxUnavailable']}"
-    return None
+def _min_available_blocks(value: Any, replicas: int) -> str | None:
+    """How to fix a minAvailable that leaves no pod of `replicas` evictable, None if some is.
+
+    The disruption controller rounds a percentage up (GetScaledValueFromIntOrPercent with
+    roundUp in pkg/controller/disruption): 90% of 3 pods is 3."""
+    number, percent = percent_or_int(value)
+    if number is None or replicas < 1:
+        return None
+    needed = math.ceil(number * replicas / 100) if percent else number
+    if needed < replicas:
+        return None
+    if percent and number >= 100:
+        return "lower minAvailable below 100% or use maxUnavailable: 1 instead"
+    if percent:
+        enough = next(
+            r for r in range(replicas + 1, replicas + 101) if math.ceil(number * r / 100) < r
+        )
+        return f"run at least {enough} replicas, or lower minAvailable (or use maxUnavailable: 1)"
+    return (
+        f"run at least {number + 1} replicas, or lower minAvailable below {replicas} (or use "
+        "maxUnavailable: 1)"
+    )
 
 
 @rule(
@@ -110,17 +123,29 @@ def _blocks(spec: dict[str, Any], replicas: int) -> str | None:
     "pdb-blocks-drain",
     severity="warning",
     scope="environment",
-    summary="A PodDisruptionBudget allows no eviction of a workload (e.g. 1 replica, "
-    "minAvailable 1): node drains hang.",
-    remediation="Run at least 2 replicas, or use maxUnavailable: 1.",
+    summary="A PodDisruptionBudget allows no voluntary eviction (maxUnavailable 0, or "
+    "minAvailable >= the replicas it protects): node drains hang.",
+    remediation="Use maxUnavailable: 1 (or more), or a minAvailable below the replica count.",
 )
 def check_pdb_blocks_drain(ctx: Context) -> Iterator[Issue]:
     index = index_of(ctx)
     floors = _hpa_floors(ctx)
     for pdb in index_of(ctx).of_kind("PodDisruptionBudget"):
-        selector = pdb.get(("spec", "selector"))
         spec = as_dict(pdb.get(("spec",)))
-        if not isinstance(selector, dict):
+        if "minAvailable" not in spec and "maxUnavailable" in spec:
+            number, _ = percent_or_int(spec["maxUnavailable"])
+            if number == 0:
+                yield Issue(
+                    pdb,
+                    ("spec", "maxUnavailable"),
+                    f"maxUnavailable {spec['maxUnavailable']} allows no voluntary eviction of "
+                    "any pod it selects, however many replicas run: every node drain (and "
+                    "cluster upgrade) hangs until someone deletes the PDB; use maxUnavailable: 1 "
+                    "(or more), or minAvailable below the replica count",
+                )
+            continue
+        selector = pdb.get(("spec", "selector"))
+        if "minAvailable" not in spec or not isinstance(selector, dict):
             continue
         ns = index.ns(pdb)
         for view in index.pods_matching(ns, selector):
@@ -128,15 +153,14 @@ def check_pdb_blocks_drain(ctx: Context) -> Iterator[Issue]:
             if workload.kind not in {"Deployment", "StatefulSet", "ReplicaSet"}:
                 continue
             replicas = _replicas(workload, floors, ns)
-            blocking = _blocks(spec, replicas)
-            if blocking:
-                key = "minAvailable" if "minAvailable" in spec else "maxUnavailable"
+            fix = _min_available_blocks(spec["minAvailable"], replicas)
+            if fix:
                 yield Issue(
                     pdb,
-                    ("spec", key),
+                    ("spec", "minAvailable"),
                     f"{workload.ref} runs {replicas} replica(s) and this PDB requires "
-                    f"{blocking}: no pod can be evicted, so node drains hang; run at least "
-                    f"{replicas + 1} replicas or use maxUnavailable: 1",
+                    f"minAvailable {spec['minAvailable']}: no pod can be evicted, so node drains "
+                    f"hang; {fix}",
                 )
 
 

@@ -4,8 +4,11 @@ ConfigMaps, ServiceAccounts and PVCs must be in the rendered set. A Secret (refe
 an Ingress's tls, or a Gateway listener's tls.certificateRefs) must be made by an object of the
 set (a SealedSecret, an ExternalSecret, a cert-manager Certificate, a Gateway or Ingress whose
 certificates cert-manager issues: `_index`), and a referenced key must be one that object
-provides. In a set that is not declared complete (plain-path mode) a Secret that is not in it is
-only a warning: it may be created by hand. References marked `optional: true` are never reported.
+provides. In a set that is not declared complete (plain-path mode without --complete) an object
+that is not in it may exist elsewhere: a missing ConfigMap, Secret, ServiceAccount, PVC, an
+Ingress's Service or an HPA's target is only a warning that says it is not among the given files
+(`_partial`); a missing key of an object that is in the set stays an error. References marked
+`optional: true` are never reported.
 """
 
 from __future__ import annotations
@@ -16,14 +19,18 @@ from typing import Any
 from gitops.validation.model import Context, FieldPath, Issue, Manifest
 from gitops.validation.registry import rule
 from gitops.validation.rules._index import EnvIndex, Reference, index_of
+from gitops.validation.rules._partial import NOT_GIVEN, absent
 from gitops.validation.rules._util import as_dict, items_of
 
 
-def _missing(ref: Reference, what: str, fix: str) -> Issue:
-    return Issue(
+def _missing(ctx: Context, ref: Reference, what: str, fix: str) -> Issue:
+    return absent(
+        ctx,
         ref.manifest,
         ref.path,
         f"{what} {ref.name!r} does not exist in namespace {ref.namespace}; {fix}",
+        f"{what} {ref.name!r} (namespace {ref.namespace}) is {NOT_GIVEN}; make sure it exists "
+        f"in the cluster, or {fix}",
     )
 
 
@@ -62,7 +69,7 @@ def check_configmap_refs(ctx: Context) -> Iterator[Issue]:
     refs = [r for r in index.references if r.kind == "ConfigMap" and not r.optional]
     for ref in _once(refs):
         if (ref.namespace, ref.name) not in index.config_keys:
-            yield _missing(ref, "ConfigMap", "add it, fix the name, or mark it optional: true")
+            yield _missing(ctx, ref, "ConfigMap", "add it, fix the name, or mark it optional: true")
     for ref in refs:
         keys = index.config_keys.get((ref.namespace, ref.name))
         if keys is not None:
@@ -92,8 +99,8 @@ def _secret_issues(ctx: Context, index: EnvIndex, ref: Reference) -> Iterator[Is
         yield Issue(
             ref.manifest,
             ref.path,
-            f"Secret {ref.name!r} is not in this set of manifests{why}; make sure it is created "
-            "in the cluster (Sealed Secrets, SOPS, External Secrets, cert-manager or by hand)",
+            f"Secret {ref.name!r} is {NOT_GIVEN}{why}; make sure it is created in the cluster "
+            "(Sealed Secrets, SOPS, External Secrets, cert-manager or by hand)",
             severity="warning",
         )
 
@@ -140,7 +147,7 @@ def check_service_account_refs(ctx: Context) -> Iterator[Issue]:
     index = index_of(ctx)
     for ref in index.references:
         if ref.kind == "ServiceAccount" and not index.find(ref.kind, ref.namespace, ref.name):
-            yield _missing(ref, "ServiceAccount", "add it to the manifests or fix the name")
+            yield _missing(ctx, ref, "ServiceAccount", "add it to the manifests or fix the name")
 
 
 @rule(
@@ -157,7 +164,9 @@ def check_pvc_refs(ctx: Context) -> Iterator[Issue]:
         if ref.kind == "PersistentVolumeClaim" and not index.find(
             ref.kind, ref.namespace, ref.name
         ):
-            yield _missing(ref, "PersistentVolumeClaim", "add it to the manifests or fix claimName")
+            yield _missing(
+                ctx, ref, "PersistentVolumeClaim", "add it to the manifests or fix claimName"
+            )
 
 
 def _service_port_issue(service: Manifest, port: dict[str, Any]) -> str:
@@ -201,10 +210,13 @@ def check_ingress_backends(ctx: Context) -> Iterator[Issue]:
             service = index.find("Service", ns, name)
             spath = (*path, "service")
             if service is None:
-                yield Issue(
+                yield absent(
+                    ctx,
                     ingress,
                     (*spath, "name"),
                     f"Service {name!r} does not exist in namespace {ns}; fix the name or add it",
+                    f"Service {name!r} (namespace {ns}) is {NOT_GIVEN}; make sure it exists in "
+                    "the cluster, or fix the name or add it",
                 )
                 continue
             problem = _service_port_issue(service, as_dict(service_ref.get("port")))
@@ -232,9 +244,12 @@ def check_hpa_targets(ctx: Context) -> Iterator[Issue]:
         if not kind or not name:
             continue
         if index.find(str(kind), index.ns(hpa), str(name)) is None:
-            yield Issue(
+            yield absent(
+                ctx,
                 hpa,
                 ("spec", "scaleTargetRef", "name"),
                 f"scaleTargetRef {kind}/{name} does not exist in namespace {index.ns(hpa)}; "
                 "fix kind/name to match the workload",
+                f"scaleTargetRef {kind}/{name} (namespace {index.ns(hpa)}) is {NOT_GIVEN}; make "
+                "sure it exists in the cluster, or fix kind/name to match the workload",
             )

@@ -59,6 +59,30 @@ def _is_zero(value: Any) -> bool:
     return number == 0
 
 
+_STRATEGY_TYPES = {
+    "Deployment": ("strategy", ("RollingUpdate", "Recreate")),
+    "DaemonSet": ("updateStrategy", ("RollingUpdate", "OnDelete")),
+    "StatefulSet": ("updateStrategy", ("RollingUpdate", "OnDelete")),
+}
+"""The strategy types the API server takes: kubernetes pkg/apis/apps/validation/validation.go
+(read at 2dd1588c490775be7cd90d0afc59c6dcef07032a) refuses any other, ValidateDeploymentStrategy
+and ValidateDaemonSetUpdateStrategy as NotSupported, ValidateStatefulSetSpec as Invalid; an empty
+or missing type is defaulted to RollingUpdate before (pkg/apis/apps/v1/defaults.go)."""
+
+
+def _strategy_type_issues(manifest: Manifest) -> Iterator[Issue]:
+    key, allowed = _STRATEGY_TYPES[manifest.kind]
+    kind = manifest.get(("spec", key, "type"))
+    if kind in (None, "") or kind in allowed:
+        return
+    yield Issue(
+        manifest,
+        ("spec", key, "type"),
+        f"{key}.type {kind!r} is not supported: a {manifest.kind} takes {' or '.join(allowed)} "
+        f"(unset means RollingUpdate); use one of those",
+    )
+
+
 def _deployment_issues(manifest: Manifest) -> Iterator[Issue]:
     strategy = as_dict(manifest.get(("spec", "strategy")))
     rolling = strategy.get("rollingUpdate")
@@ -129,9 +153,10 @@ def _statefulset_issues(manifest: Manifest) -> Iterator[Issue]:
     "invalid-rollout",
     severity="error",
     scope="object",
-    summary="Replicas < 0 or a rollout strategy the API server refuses (e.g. maxSurge and "
-    "maxUnavailable both 0).",
-    remediation="Allow at least one of maxSurge/maxUnavailable; drop rollingUpdate for Recreate.",
+    summary="Replicas < 0 or a rollout strategy the API server refuses (an unknown strategy "
+    "type, maxSurge and maxUnavailable both 0...).",
+    remediation="Use a supported strategy type; allow at least one of maxSurge/maxUnavailable; "
+    "drop rollingUpdate for Recreate.",
     kinds=["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet"],
 )
 def check_rollout(manifest: Manifest, ctx: Context) -> Iterator[Issue]:
@@ -139,6 +164,8 @@ def check_rollout(manifest: Manifest, ctx: Context) -> Iterator[Issue]:
     if isinstance(replicas, int) and replicas < 0:
         message = f"replicas must not be negative (got {replicas})"
         yield Issue(manifest, ("spec", "replicas"), message)
+    if manifest.kind in _STRATEGY_TYPES:
+        yield from _strategy_type_issues(manifest)
     if manifest.kind == "Deployment":
         yield from _deployment_issues(manifest)
     elif manifest.kind == "DaemonSet":

@@ -2,7 +2,8 @@
 
 For each object, in order: the release's built-in type (GB101 for every schema error, GB104 when
 the apiVersion is deprecated and will be removed); a CRD rendered in the same set (its served
-version's schema); a CRD vendored in `gitops.validation.crds` (Argo CD, Flux); an apiVersion the
+version's schema); a CRD vendored in `gitops.validation.crds` (Argo CD, Flux); for both, the
+CRD's CEL rules (GB105, `gitops.validation.cel`); an apiVersion the
 deprecation guide says was removed (GB102, naming the replacement); a kind the environment's facts
 declare under customResources (accepted unchecked: the facts say the cluster serves it); anything
 else is unknown (GB103), with the apiVersions that do serve that kind, or the closest kind name.
@@ -14,7 +15,7 @@ import difflib
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from gitops.validation import crds
+from gitops.validation import cel, crds
 from gitops.validation.model import Facts, Issue, Manifest
 from gitops.validation.schema import apiversions
 from gitops.validation.schema.messages import describe
@@ -32,6 +33,7 @@ class SchemaCheck:
         self.release: Release = release_for(facts.kubernetes_version)
         self.declared = frozenset(facts.custom_resources)
         self.crds: dict[tuple[str, str], dict[str, Any]] = {}  # (group, kind) → CRD object
+        self.crd_files: dict[tuple[str, str], str] = {}
         for manifest in manifests:
             if manifest.kind == CRD_KIND and manifest.api_version.startswith("apiextensions."):
                 spec = manifest.obj.get("spec")
@@ -42,6 +44,7 @@ class SchemaCheck:
                     and isinstance(spec.get("group"), str)
                 ):
                     self.crds[(spec["group"], str(names.get("kind")))] = manifest.obj
+                    self.crd_files[(spec["group"], str(names.get("kind")))] = manifest.path
 
     def check(self, manifest: Manifest) -> list[RuleIssue]:
         """The GB1xx findings of one object (a malformed CRD or object never raises)."""
@@ -69,7 +72,12 @@ class SchemaCheck:
         custom = self._custom_schema(manifest)
         if custom is not None:
             if custom:
-                yield from self._run(self.release.custom_checker(custom), manifest)
+                try:
+                    found = list(self._run(self.release.custom_checker(custom), manifest))
+                except Exception:  # jsonschema's TypeError, UnknownType, SchemaError…
+                    return  # a malformed CRD in the set (`type: true`): its own check reports it
+                yield from found
+                yield from self._cel(manifest)
             return
         row = apiversions.removed_in(api_version, kind, self.release.version)
         if row is not None:
@@ -108,6 +116,21 @@ class SchemaCheck:
             served = {api for api, _ in crds.crd_kinds(crd)}
             return {} if manifest.api_version in served else None
         return crds.crd_schema(manifest.api_version, manifest.kind)
+
+    def _cel(self, manifest: Manifest) -> Iterator[RuleIssue]:
+        """GB105: the CEL rules of the CRD whose schema `_custom_schema` chose."""
+        group, _, version = manifest.api_version.rpartition("/")
+        key = (group, manifest.kind)
+        if key in self.crds:
+            found = crds.version_schema_from_crd(self.crds[key], version)
+            origin = f"CRD in {self.crd_files[key]}"
+        else:
+            found = crds.version_schema(manifest.api_version, manifest.kind)
+            origin = "vendored"
+        if found is not None and found.cel_rules:
+            label = f"{manifest.kind} {manifest.api_version}"
+            for issue in cel.check(manifest, found, label, origin):
+                yield cel.RULE_ID, issue
 
     def _advice(self, row: apiversions.Removal) -> str:
         served = apiversions.by_preference(self.release.kinds.get(row.kind, []))

@@ -25,7 +25,7 @@ GOOD = sorted(
 
 def test_good_set_triggers_no_rule(rule_fixture, run_rules) -> None:
     manifests = rule_fixture("good/guestbook.yaml").manifests
-    assert len(manifests) == 16
+    assert len(manifests) == 17
     assert run_rules(manifests) == []
 
 

@@ -12,7 +12,7 @@ def test_unprovided_secret_is_a_warning_in_a_plain_set_and_an_error_in_a_complet
     )
     hits = run_rules(manifests, rule_facts(complete=False), ["GB307"])
     assert [(h.line, h.severity) for h in hits] == [(11, "warning")]
-    assert "not in this set of manifests" in hits[0].message
+    assert "not among the given files" in hits[0].message
     hits = run_rules(manifests, rule_facts(), ["GB307"])
     assert [(h.line, h.severity) for h in hits] == [(11, "error")]
     assert "not provided in git for environment test" in hits[0].message

@@ -13,7 +13,8 @@ from gitops.validation.registry import all_rules
 FIXTURES = ["good/guestbook.yaml", "good/gateway.yaml", "bad/metadata.yaml",
             "bad/containers.yaml", "bad/workloads.yaml", "bad/references.yaml", "bad/policy.yaml",
             "bad/tls-secrets.yaml", "bad/route-parents.yaml", "bad/route-backends.yaml",
-            "bad/gatewayclass.yaml", "bad/issuers.yaml"]  # fmt: skip
+            "bad/gatewayclass.yaml", "bad/issuers.yaml", "bad/rbac.yaml", "bad/isolation.yaml",
+            "bad/secret-values.yaml", "bad/pods-and-rollouts.yaml"]  # fmt: skip
 JUNK: list[Any] = [None, "x", 5, [], {}, [1, "a"], {"a": None}, True, -3, 1.5, {"b": [1]}]
 
 
@@ -34,7 +35,7 @@ def _mutate(node: Any, rng: random.Random) -> None:
 def test_rules_on_randomly_broken_objects_report_well_formed_findings(
     rule_fixture, rule_facts, run_rules
 ) -> None:
-    """600 randomly broken copies of the corpus (50 of each file), half as a complete set and
+    """800 randomly broken copies of the corpus (50 of each file), half as a complete set and
     half as plain files. `run_rules` lets a rule's exception through, so a crash fails here; every
     finding names a registered rule of GB2-GB4, a severity, an object of the set (or none, for an
     environment rule about the facts) on a line of its file, and a message; the same objects give
@@ -42,7 +43,7 @@ def test_rules_on_randomly_broken_objects_report_well_formed_findings(
     rng = random.Random(20240601)
     rules = all_rules()
     fixtures = [rule_fixture(name) for name in FIXTURES]
-    for trial in range(600):
+    for trial in range(800):
         fixture = fixtures[trial % len(fixtures)]
         manifests = []
         for m in fixture.manifests:
