@@ -10,11 +10,11 @@
 # nothing): Debian/Ubuntu packages through apt (as root, or with sudo), and nox in a virtual
 # environment of its own, linked into a folder on every shell's PATH (/usr/local/bin as root or
 # with sudo, else ~/.local/bin), so that `nox -s ...` works in a new shell right after.
-# GITOPS_TOOLS_HOME and GITOPS_BIN_DIR choose other folders. It never installs kubectl for you
-# (no Debian package ships it); it says how to get kubectl or kustomize when neither is there.
+# GITOPS_TOOLS_HOME and GITOPS_BIN_DIR choose other folders. nox and what it needs come from
+# requirements/nox.txt with --require-hashes (every file pinned and checked); a nox of its own
+# from an older lock is replaced. The sessions install kubectl themselves (requirements/).
 set -euo pipefail
 
-NOX_VERSION=2026.10.20
 setup_only=0
 if [[ "${1:-}" == "--setup-only" ]]; then
   setup_only=1
@@ -27,6 +27,8 @@ if [[ -z "$session" ]]; then
 fi
 shift
 cd "$(dirname "$0")/.."
+NOX_LOCK="$PWD/requirements/nox.txt"
+NOX_VERSION="$(sed -n 's/^nox==\([^ ]*\).*/\1/p' "$NOX_LOCK")"
 
 say() { printf 'bootstrap: %s\n' "$*" >&2; }
 
@@ -63,12 +65,6 @@ fi
 
 # The Debian package starts a system Redis on :6379; the tests start their own on free ports.
 
-if ! command -v kustomize >/dev/null && ! command -v kubectl >/dev/null; then
-  say "render, validate and diff need kustomize: install kubectl (https://kubernetes.io/docs/tasks/tools/)"
-  say "or the kustomize binary (https://kubectl.docs.kubernetes.io/installation/kustomize/)"
-  [[ "$session" == tests || "$session" == validate || "$session" == render ]] && exit 2
-fi
-
 # nox, in a virtual environment of its own, linked into a folder on PATH.
 if [[ $(id -u) -eq 0 ]] || command -v sudo >/dev/null; then
   tools_home="${GITOPS_TOOLS_HOME:-/opt/gitops-tools}"
@@ -86,10 +82,15 @@ nox_bin="$(command -v nox || true)"
 if [[ -z "$nox_bin" && -x "$bin_dir/nox" ]]; then
   nox_bin="$bin_dir/nox"
 fi
-if [[ -z "$nox_bin" ]]; then
+ours_outdated() {  # the nox found is the one this script installed, and not the locked version
+  [[ "$(readlink -f "$nox_bin")" == "$(readlink -f "$tools_home/nox/bin/nox")" ]] &&
+    ! compgen -G "$tools_home/nox/lib/python3*/site-packages/nox-$NOX_VERSION.dist-info" >/dev/null
+}
+if [[ -z "$nox_bin" ]] || ours_outdated; then
   say "installing nox $NOX_VERSION into $tools_home/nox, linked as $bin_dir/nox"
   maybe_root "$tools_home" python3 -m venv "$tools_home/nox"
-  maybe_root "$tools_home" "$tools_home/nox/bin/python" -m pip install --quiet --disable-pip-version-check "nox==$NOX_VERSION"
+  maybe_root "$tools_home" "$tools_home/nox/bin/python" -m pip install --quiet \
+    --disable-pip-version-check --require-hashes -r "$NOX_LOCK"
   maybe_root "$bin_dir" ln -sfn "$tools_home/nox/bin/nox" "$bin_dir/nox"
   nox_bin="$bin_dir/nox"
 fi

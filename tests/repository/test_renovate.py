@@ -54,6 +54,8 @@ def test_pip_requirements_with_hashes_go_through_pip_compile(config) -> None:
     assert patterns_match(patterns, "services/guestbook/requirements.txt")
     assert patterns_match(patterns, "services/guestbook/requirements-test.txt")
     assert not patterns_match(patterns, "services/guestbook/requirements.in")
+    assert patterns_match(patterns, "requirements/pipeline.txt")
+    assert not patterns_match(patterns, "requirements/pipeline.in")
     assert data["pip_requirements"]["enabled"] is False
 
 

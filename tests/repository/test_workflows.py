@@ -125,7 +125,11 @@ def test_pr_workflow_runs_the_gate_and_upserts_one_diff_comment() -> None:
     assert jobs["tests"]["env"]["GUESTBOOK_REQUIRE_SERVERS"] == "1"
     assert "postgresql redis-server" in scripts["tests"]
     assert "--format sarif --output validate.sarif" in scripts["validate"]
-    assert any("upload-sarif" in str(s.get("uses")) for s in jobs["validate"]["steps"])
+    # validate runs the PR's code with read access only; code-scanning uploads its SARIF
+    assert jobs["validate"]["permissions"] == {"contents": "read"}
+    assert any("upload-sarif" in str(s.get("uses")) for s in jobs["code-scanning"]["steps"])
+    assert jobs["code-scanning"]["needs"] == "validate"
+    assert not any("run" in s for s in jobs["code-scanning"]["steps"])
     assert 'nox -s diff -- "origin/${BASE_REF}" --format markdown' in scripts["diff"]
     # Only the job that runs no PR code may write, and only to pull requests.
     assert jobs["diff"]["permissions"] == {"contents": "read"}
@@ -146,7 +150,7 @@ def test_image_workflow_builds_on_service_changes_and_bumps_dev_by_digest() -> N
     assert "${SHA::7}" in "\n".join(s.get("run", "") for s in build["steps"])
     script = "\n".join(s.get("run", "") for s in bump["steps"])
     assert 'nox -s bump -- dev "$IMAGE" --push --open-pr' in script
-    assert bump["needs"] == ["build", "attest"]  # a scanned and attested image only
+    assert bump["needs"] == ["build", "attest", "wheelhouse"]  # an attested image; the wheelhouse
 
 
 def test_promote_workflow_is_manual_and_opens_a_pr() -> None:

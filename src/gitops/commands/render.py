@@ -1,11 +1,14 @@
 """Render apps/guestbook/overlays/<env> into clusters/<env>/ (one object per file, by layer).
 
-kustomize builds each overlay (a `kustomize` binary when there is one, else `kubectl kustomize`);
-every environment is rendered in memory first, and each changed environment is swapped into place
-whole, so a failure or a signal (SIGTERM, SIGHUP, Ctrl-C) changes no file. clusters/<env>/
-belongs to the render: any file in it that the render does not produce (an object deleted from
-apps/, and as much a `.keep` or a README) is stale, listed by --check, deleted by render and
-reported by validate (GB501), the three by one check. Files directly in clusters/ are left alone.
+kustomize builds each overlay (`kustomize build` or `kubectl kustomize`, whichever PATH finds first:
+in a nox session, the kubectl of requirements/pipeline.txt); every environment is rendered in memory
+first, and each changed environment is swapped into place whole, so a failure or a signal (SIGTERM,
+SIGHUP, Ctrl-C) changes no file. clusters/<env>/ belongs to the render: any file in it that the
+render does not produce (an object deleted from apps/, and as much a `.keep` or a README) is stale,
+listed by --check, deleted by render and reported by validate (GB501), the three by one check. Files
+directly in clusters/ are left alone but one, clusters/.rendered-by: each render that writes records
+there which kustomize rendered, and when --check finds differences and another kustomize made the
+committed files, it says so.
 
     nox -s render                      every environment
     nox -s render -- dev               only dev (several names: several environments)
@@ -51,7 +54,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from gitops.render import sync
+    from gitops.render import renderedby, sync
     from gitops.render.state import render_all
 
     if args.prune and (args.envs or args.check):
@@ -67,14 +70,19 @@ def run(args: argparse.Namespace) -> int:
             "written. To remove the environment from the cluster state, run `nox -s render -- "
             "--prune`; to keep it, restore its facts and overlays"
         )
+    recorded = renderedby.read(layout)
     changes = (
         sync.changes(layout, rendered)
         if args.check
         else sync.write(layout, rendered, prune=args.prune)
     )
+    if not args.check and (now := renderedby.read(layout)) != recorded:
+        print(f"recorded in clusters/{renderedby.RECORD}: rendered by {now}", file=sys.stderr)
     for change in changes:
         print(f"{change.status}: {layout.relative(change.path).as_posix()}")
     if args.check and changes:
+        if rendered.kustomize is not None and (note := renderedby.note(layout, rendered.kustomize)):
+            print(f"note: {note}", file=sys.stderr)
         print(
             f"{len(changes)} file(s) of clusters/ differ from a fresh render "
             f"({rendered.counts()}); run `nox -s render` (python -m gitops render) and commit "

@@ -25,6 +25,9 @@ PATH mode takes its rule selection, severities, per-file ignores and facts from 
 and from [tool.gitops.validate] in the nearest pyproject.toml (or --config FILE), as ruff does:
 `gitops.validation.settings` documents every key and how they combine. Repository mode reads no
 configuration: the gate runs every rule at its registered severity.
+
+When clusters/ differs from a fresh render (GB501) and clusters/.rendered-by names another
+kustomize than the one rendering now, a note on stderr says so: the difference may be the tool's.
 Exit 0 without errors (warnings allowed), 1 with any error, 2 on usage or configuration errors.
 """
 
@@ -36,7 +39,7 @@ import sys
 import time
 from pathlib import Path
 
-from gitops.errors import UsageError
+from gitops.errors import GitopsError, UsageError
 from gitops.system.files import atomic_write
 from gitops.validation.model import DEFAULT_KUBERNETES_VERSION, Finding
 from gitops.validation.settings import CommandLine, Settings, split_codes
@@ -164,6 +167,8 @@ def run(args: argparse.Namespace) -> int:
     else:
         text = output.format_text(findings)
     _emit(text, args.output)
+    if not args.paths and any(finding.rule == "GB501" for finding in findings):
+        _note_tool_change()
     elapsed = time.perf_counter() - started
     print(f"validate: {tally.line(findings, elapsed)}", file=sys.stderr)
     unevaluated = sum(entry.count for entry in cel.STATS.unevaluated.values())
@@ -219,6 +224,20 @@ def _validate(args: argparse.Namespace, settings: Settings, tally: Tally) -> lis
     crds = settings.load_crds()
     facts = dataclasses.replace(settings.facts(), complete=args.complete)
     return validate_paths(args.paths, facts, crds=crds, tally=tally)
+
+
+def _note_tool_change() -> None:
+    """Say so when another kustomize rendered the committed clusters/ (see `render --check`)."""
+    from gitops.render import renderedby
+    from gitops.render.kustomize import find_kustomize
+    from gitops.repo.layout import Layout, find_root
+
+    try:
+        note = renderedby.note(Layout(find_root()), find_kustomize())
+    except GitopsError:
+        return  # validate has said what stopped the render
+    if note:
+        print(f"validate: note: {note}", file=sys.stderr)
 
 
 def _check_output(destination: Path | None) -> None:

@@ -14,7 +14,7 @@ from gitops.delivery.imageref import ImageRef
 from gitops.delivery.overlay import edited_kustomization, kustomization_file
 from gitops.delivery.target import Target, find_target
 from gitops.errors import Refused
-from gitops.render import sync
+from gitops.render import renderedby, sync
 from gitops.render.state import Rendered, render_all
 from gitops.repo.git import GitRepo
 from gitops.repo.layout import Layout
@@ -88,6 +88,9 @@ def apply_update(
         if validate:
             require_valid(work, rendered)
         paths = [str(work.relative(overlay)), str(work.relative(work.cluster_dir(env)))]
+        record = work.clusters_dir / renderedby.RECORD  # the kustomize that rendered it
+        if record.is_file():
+            paths.append(str(work.relative(record)))
         change.commit(f"{subject}\n\n{body}\n\n{trailers(update)}", paths)
         change.publish(pr_body(work, change.start_head, rendered) if open_pr else "")
         change.finish()

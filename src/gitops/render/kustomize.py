@@ -1,17 +1,20 @@
-"""Running kustomize: a `kustomize` binary when there is one, else `kubectl kustomize`.
+"""Running kustomize: `kustomize build` or `kubectl kustomize`, whichever PATH finds first.
 
-A standalone kustomize is preferred because it is the one people pin and upgrade on purpose;
-kubectl embeds a kustomize of its own release. Both give the same objects for this repository's
-overlays (render orders keys and files itself, so their output formats do not matter).
+The sessions put their environment's bin/ first on PATH, and the locks install kubectl there
+(requirements/pipeline.in): wherever a session runs, clusters/ is rendered by that one pinned
+kubectl and the kustomize it embeds, not by whatever the machine has (GitHub's runners ship a
+kustomize of their own). Within one folder a standalone kustomize comes first. The version of the
+one found is what `clusters/.rendered-by` records (`gitops.render.renderedby`).
 """
 
 from __future__ import annotations
 
 import json
 import os
-import shutil
+import re
 import tempfile
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 from gitops.errors import ConfigError, ToolMissing
@@ -22,6 +25,7 @@ INSTALL_HINT = (
     "(https://kubernetes.io/docs/tasks/tools/), then run this again"
 )
 TIMEOUT_SECONDS = 120
+_VERSION = re.compile(r"v\d+\.\d+\.\d+[\w.+-]*")
 ORIGINS_KUSTOMIZATION = """\
 apiVersion: kustomize.config.k8s.io/v1beta1
 kind: Kustomization
@@ -76,14 +80,47 @@ class Kustomize:
 
 
 def find_kustomize() -> Kustomize:
-    """`kustomize build` when a kustomize binary is on PATH, else `kubectl kustomize`."""
-    standalone = shutil.which("kustomize")
-    if standalone:
-        return Kustomize((standalone, "build"))
-    kubectl = shutil.which("kubectl")
-    if kubectl:
-        return Kustomize((kubectl, "kustomize"))
+    """The first of `kustomize build` and `kubectl kustomize` on PATH (in one folder, kustomize)."""
+    for folder in os.environ.get("PATH", "").split(os.pathsep):
+        for program, verb in (("kustomize", "build"), ("kubectl", "kustomize")):
+            path = Path(folder or ".") / program
+            if path.is_file() and os.access(path, os.X_OK):
+                return Kustomize((str(path), verb))
     raise ToolMissing(f"neither kustomize nor kubectl is on PATH: {INSTALL_HINT}")
+
+
+@dataclass(frozen=True)
+class ToolVersion:
+    """Which kustomize renders: its version, and kubectl's when it is kubectl's own."""
+
+    kustomize: str
+    kubectl: str = ""
+
+    def __str__(self) -> str:
+        kubectl = f" (kubectl {self.kubectl})" if self.kubectl else ""
+        return f"kustomize {self.kustomize}{kubectl}"
+
+
+def tool_version(tool: Kustomize) -> ToolVersion:
+    """The version `tool` reports ("unknown" when it says none it can be read from)."""
+    return _asked(tool.argv[0], tool.argv[1:] == ("kustomize",))
+
+
+@cache
+def _asked(program: str, is_kubectl: bool) -> ToolVersion:
+    argv = [program, "version", "--client", "-o", "json"] if is_kubectl else [program, "version"]
+    result = run(argv, what=" ".join(argv), check=False, timeout=TIMEOUT_SECONDS)
+    if not is_kubectl:
+        found = _VERSION.search(result.stdout)
+        return ToolVersion(found.group() if found else "unknown")
+    try:
+        data = json.loads(result.stdout)
+        return ToolVersion(
+            str(data.get("kustomizeVersion") or "unknown"),
+            str(data["clientVersion"]["gitVersion"]),
+        )
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return ToolVersion("unknown", "unknown")
 
 
 def _clean(stderr: str) -> str:

@@ -38,11 +38,13 @@ class Rendered:
     `complete` says the render covered every environment of the repository, so that a folder of
     clusters/ with no environment behind it is stale. Environments in `failed` did not render
     (validate reports each as GB503); their folders are neither compared nor called stale.
+    `kustomize` is the tool that rendered it (writing clusters/ records its version).
     """
 
     files: Mapping[str, Mapping[str, bytes]]
     complete: bool = False
     failed: Mapping[str, GitopsError] = field(default_factory=dict)
+    kustomize: Kustomize | None = None
 
     @property
     def environments(self) -> list[str]:
@@ -55,7 +57,7 @@ class Rendered:
 
     def only(self, envs: Iterable[str]) -> Rendered:
         """The same render, cut down to `envs` (so no longer complete)."""
-        return Rendered(files={env: self.files[env] for env in envs})
+        return Rendered(files={env: self.files[env] for env in envs}, kustomize=self.kustomize)
 
     def counts(self) -> str:
         """`dev: 22 objects, prod: 26 objects`, for messages."""
@@ -141,7 +143,7 @@ def render_all(
     if failed and not keep_going:
         raise next(iter(failed.values()))
     files = {env: result for env, result in results.items() if not isinstance(result, GitopsError)}
-    return Rendered(files=files, complete=envs is None, failed=failed)
+    return Rendered(files=files, complete=envs is None, failed=failed, kustomize=kustomize)
 
 
 def require_known(names: Iterable[str], known: Sequence[str]) -> None:

@@ -6,7 +6,8 @@ not produce is stale, whatever its name or type (a `.keep`, a README, an object 
 apps/), and `render` deletes it. A folder of clusters/ with no environment behind it is stale as a
 whole when the render covered every environment (`Rendered.complete`), and deleted only when
 asked (`prune`). Files directly in clusters/ belong to no environment and are left alone, by the
-check and by the write.
+check and by the write, but for one: the write records which kustomize rendered clusters/ in
+`clusters/.rendered-by` (`gitops.render.renderedby`).
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from gitops.render import renderedby
+from gitops.render.kustomize import ToolVersion, tool_version
 from gitops.render.state import Rendered
 from gitops.repo.layout import Layout
 from gitops.system.signals import signals_held
@@ -80,12 +83,26 @@ def write(layout: Layout, rendered: Rendered, *, prune: bool = False) -> list[Fi
     place while SIGTERM, SIGHUP and SIGINT are held: an interrupted write leaves clusters/ as it
     was, a finished one leaves it complete. Folders that belong to no environment are deleted
     only with `prune` (removing an environment is an explicit act); without it they stay, and
-    `orphans` tells the caller which they are.
+    `orphans` tells the caller which they are. The tool that rendered is recorded when files
+    changed, or when the render covered every environment (then it made all of clusters/).
     """
     found = changes(layout, rendered)
     found = [change for change in found if prune or not change.orphaned]
-    if not found:
-        return []
+    version = None
+    if rendered.kustomize is not None and (found or rendered.complete):
+        version = tool_version(rendered.kustomize)
+    if found:
+        _swap(layout, rendered, found, version)
+    elif version is not None:
+        renderedby.record(layout, version)
+    return found
+
+
+def _swap(
+    layout: Layout, rendered: Rendered, found: list[FileChange], version: ToolVersion | None
+) -> None:
+    """Stage each changed environment whole, then swap them into place and record `version`,
+    the tool that rendered them, with them (see `write`)."""
     root = layout.clusters_dir
     root.mkdir(parents=True, exist_ok=True)
     _remove_stale_staging(layout.root)
@@ -106,11 +123,12 @@ def write(layout: Layout, rendered: Rendered, *, prune: bool = False) -> list[Fi
                 _swap_in(folder, root / env, trash / env)
             for env in gone:
                 (root / env).rename(trash / env)
+            if version is not None:
+                renderedby.record(layout, version)
     finally:
         if staging is not None:
             with signals_held():
                 shutil.rmtree(staging, ignore_errors=True)
-    return found
 
 
 def orphans(layout: Layout, rendered: Rendered) -> list[str]:

@@ -54,6 +54,22 @@ def test_bump_commits_overlay_and_rendered_files_on_a_new_branch(
     assert expected in trailers
 
 
+def test_bump_commits_the_record_of_the_kustomize_that_rendered_when_it_changed(
+    repo: Path, run, git
+) -> None:
+    """clusters/ was rendered by another kustomize: the bump's render records the one it used,
+    in the same commit as the files it rendered."""
+    record = "clusters/.rendered-by"
+    assert "kustomize v" in git(repo, "show", f"HEAD:{record}")  # the fixture's render made it
+    (repo / record).write_text("kustomize v5.0.0 (kubectl v1.27.0)\n")
+    git(repo, "commit", "--quiet", "-am", "rendered by an older kustomize")
+    code, _, err = run("bump", "dev", f"{IMAGE}:1.1.0")
+    assert code == 0, err
+    branch = "bump/dev/guestbook-1.1.0"
+    assert record in git(repo, "show", "--name-only", "--format=", branch).split()
+    assert "v5.0.0" not in git(repo, "show", f"{branch}:{record}")
+
+
 @pytest.mark.parametrize(
     ("args", "code", "message"),
     [

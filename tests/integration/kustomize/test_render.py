@@ -13,9 +13,9 @@ import pytest
 import yaml
 
 from gitops.cli import main
-from gitops.render import sync
+from gitops.render import renderedby, sync
 from gitops.render.controllers import for_controller
-from gitops.render.kustomize import find_kustomize
+from gitops.render.kustomize import ToolVersion, find_kustomize, tool_version
 from gitops.render.state import render_all, render_environment
 from gitops.repo.environments import environment_names
 from gitops.repo.layers import load_layers
@@ -114,6 +114,34 @@ def test_check_lists_added_changed_and_removed_files_and_writes_nothing(
     assert "clusters/ is up to date" in capsys.readouterr().err
 
 
+def test_check_and_validate_name_both_kustomizes_when_another_rendered_clusters(
+    repo: Layout, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A difference may be the tool's: the check says which kustomize rendered the committed
+    files (clusters/.rendered-by) and which one renders now, when they differ; render records
+    the one that rendered."""
+    now = tool_version(find_kustomize())
+    renderedby.record(repo, ToolVersion("v5.0.0", "v1.27.0"))
+    with (repo.cluster_dir("dev") / "data" / "service-guestbook-redis.yaml").open("a") as handle:
+        handle.write("# edited by hand\n")
+    note = (
+        f"clusters/ was rendered with kustomize v5.0.0 (kubectl v1.27.0); this is {now}: "
+        "differences may come from that"
+    )
+    assert main(["render", "--check"]) == 1
+    assert f"note: {note}" in capsys.readouterr().err
+    assert main(["validate"]) == 1
+    assert f"validate: note: {note}" in capsys.readouterr().err
+
+    assert main(["render"]) == 0
+    assert f"recorded in clusters/.rendered-by: rendered by {now}" in capsys.readouterr().err
+    assert renderedby.read(repo) == now
+    with (repo.cluster_dir("dev") / "data" / "service-guestbook-redis.yaml").open("a") as handle:
+        handle.write("# edited by hand\n")
+    assert main(["render", "--check"]) == 1
+    assert "note:" not in capsys.readouterr().err  # the same kustomize: the edit is the difference
+
+
 def test_a_failing_overlay_leaves_clusters_as_it_was(
     repo: Layout, capsys: pytest.CaptureFixture[str], snapshot
 ) -> None:
@@ -137,7 +165,8 @@ def test_a_failing_overlay_leaves_clusters_as_it_was(
 def test_rendering_one_environment_touches_only_its_folder(repo: Layout, snapshot) -> None:
     shutil.rmtree(repo.clusters_dir)
     assert main(["render", "dev"]) == 0
-    assert sorted(p.name for p in repo.clusters_dir.iterdir()) == ["dev"]
+    # dev, and the record of the kustomize that rendered it
+    assert sorted(p.name for p in repo.clusters_dir.iterdir()) == [".rendered-by", "dev"]
     assert snapshot(repo.cluster_dir("dev")) == snapshot(REPO / "clusters" / "dev")
 
 
