@@ -93,8 +93,10 @@ def test_upload_keeps_seven_days_and_four_weeks_and_nothing_it_did_not_write(
     s3: str, bucket, tmp_path: Path
 ) -> None:
     client, name = bucket
-    now = datetime.now(UTC).replace(microsecond=0)
-    history = [now - timedelta(days=d, hours=h) for d in range(1, 60) for h in (0, 6)]
+    # Two backups a day, six hours apart, on the same calendar day whatever the hour the test
+    # runs (from now, the earlier one fell on the day before between 00:00 and 06:00 UTC).
+    noon = datetime.now(UTC).replace(hour=12, minute=0, second=0, microsecond=0)
+    history = [noon - timedelta(days=d, hours=h) for d in range(1, 60) for h in (0, 6)]
     for moment in history:
         client.put_object(Bucket=name, Key=_stamp(moment), Body=DUMP)
     foreign = [f"{PREFIX}notes.txt", "other-app/guestbook-20200101T000000Z.dump"]
